@@ -1,0 +1,132 @@
+"""im2col and col2im: turning a convolution into one matrix product.
+
+A convolution slides a ``kh x kw`` window over a zero-padded image. im2col
+copies every window into a column, so that the convolution becomes a single
+matrix product with the flattened weights::
+
+    x (N, C, H, W)  --im2col-->  cols (N, C*kh*kw, H_out*W_out)
+    y = W.reshape(C_out, C*kh*kw) @ cols            # (N, C_out, H_out*W_out)
+
+The copy is written as a loop over the ``kh*kw`` kernel offsets, not over
+pixels: for offset ``(i, j)`` the pixels that sit under that tap of the
+kernel, for every output position at once, are the strided slice
+``x_pad[:, :, i : i + s*H_out : s, j : j + s*W_out : s]``. That is ``kh*kw``
+vectorised copies, whatever the image size.
+
+col2im is the adjoint (the transpose) of im2col: it scatters each column
+entry back to the pixel it came from and *adds* where windows overlap. It is
+the backward pass of im2col, and the forward pass of a transposed
+convolution. The same loop over offsets adds strided slices, so no
+``add.at`` is needed: within one offset the slices never overlap.
+"""
+from ..backend import get_array_module
+
+
+def pair(value, name="value"):
+    """``3 -> (3, 3)``; ``(3, 5) -> (3, 5)``. Rejects anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    if (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        return tuple(value)
+    raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def conv_output_size(size, kernel, stride, padding):
+    """Output length of a convolution along one axis: ``(size + 2p - k) // s + 1``.
+
+    Raises ValueError when the kernel is larger than the padded input.
+    """
+    if size + 2 * padding < kernel:
+        raise ValueError(
+            f"kernel of size {kernel} is larger than the padded input "
+            f"({size} + 2*{padding} = {size + 2 * padding})"
+        )
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def transposed_output_size(size, kernel, stride, padding, output_padding=0):
+    """Output length of a transposed convolution: ``(size - 1) s - 2p + k + output_padding``."""
+    out = (size - 1) * stride - 2 * padding + kernel + output_padding
+    if out < 1:
+        raise ValueError(
+            f"transposed convolution would produce size {out} from input size {size} "
+            f"(kernel {kernel}, stride {stride}, padding {padding})"
+        )
+    return out
+
+
+def pool_output_size(size, kernel, stride, padding, ceil_mode):
+    """Output length of max pooling, as PyTorch (and Caffe with ``ceil_mode``) computes it.
+
+    floor mode: ``(size + 2p - k) // s + 1``; ceil mode rounds the division up,
+    but drops a last window that would start inside the right padding.
+    """
+    if size + 2 * padding < kernel:
+        raise ValueError(
+            f"pooling window {kernel} is larger than the padded input "
+            f"({size} + 2*{padding} = {size + 2 * padding})"
+        )
+    span = size + 2 * padding - kernel
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def _tap(i, j, stride, out_hw):
+    """Index of the pixels under kernel tap ``(i, j)`` for every output position."""
+    (sh, sw), (ho, wo) = stride, out_hw
+    return (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
+
+
+def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0)):
+    """Unfold every convolution window of ``x`` into a column.
+
+    x: (N, C, H, W)  ->  cols: (N, C*kh*kw, H_out*W_out)
+
+    Row ``c*kh*kw + i*kw + j`` of ``cols`` holds input channel ``c`` under
+    kernel tap ``(i, j)``; this is the order of a weight ``(C_out, C, kh, kw)``
+    reshaped to ``(C_out, C*kh*kw)``, so ``W_col @ cols`` is the convolution.
+    """
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    ho = conv_output_size(h, kh, sh, ph)
+    wo = conv_output_size(w, kw, sw, pw)
+    if ph or pw:
+        x_pad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+        x_pad[:, :, ph:ph + h, pw:pw + w] = x
+    else:
+        x_pad = x
+    cols = xp.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = x_pad[_tap(i, j, (sh, sw), (ho, wo))]
+    return cols.reshape(n, c * kh * kw, ho * wo)
+
+
+def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0)):
+    """Fold columns back into an image, adding where windows overlap (adjoint of im2col).
+
+    cols: (N, C*kh*kw, H_out*W_out)  ->  x: x_shape = (N, C, H, W)
+
+    ``<im2col(x), cols> == <x, col2im(cols)>`` for all x and cols.
+    Pixels no window reaches (stride larger than kernel, or a remainder at the
+    right edge) get zero.
+    """
+    xp = get_array_module(cols)
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    ho = conv_output_size(h, kh, sh, ph)
+    wo = conv_output_size(w, kw, sw, pw)
+    if cols.shape != (n, c * kh * kw, ho * wo):
+        raise ValueError(f"cols has shape {cols.shape}, expected {(n, c * kh * kw, ho * wo)} for image {x_shape}")
+    cols = cols.reshape(n, c, kh, kw, ho, wo)
+    x_pad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            x_pad[_tap(i, j, (sh, sw), (ho, wo))] += cols[:, :, i, j]
+    if ph or pw:
+        return xp.ascontiguousarray(x_pad[:, :, ph:ph + h, pw:pw + w])
+    return x_pad

@@ -1,0 +1,13 @@
+"""The hand-written layers: each has ``forward`` and a matching ``backward``."""
+from .activation import ReLU
+from .base import Layer
+from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
+from .crop import Crop
+from .dropout import Dropout
+from .loss import SoftmaxCrossEntropy, log_softmax, softmax
+from .pool import MaxPool2d
+from .unpool import MaxUnpool2d
+
+__all__ = ["Layer", "Conv2d", "ConvTranspose2d", "MaxPool2d", "MaxUnpool2d", "ReLU", "Dropout", "Crop",
+           "SoftmaxCrossEntropy", "softmax", "log_softmax"]

@@ -1,0 +1,60 @@
+"""Conv2d: a 2-D convolution as im2col plus one matrix product."""
+from .. import backend
+from ..functional import col2im, conv_output_size, im2col, kaiming_normal, matmul_sum_batch, pair, zeros
+from .base import Layer
+
+
+class Conv2d(Layer):
+    """2-D convolution (cross-correlation, as in PyTorch), weight ``(C_out, C_in, kh, kw)``.
+
+    forward:  x (N, C_in, H, W) -> y (N, C_out, H_out, W_out)
+              y[n] = W_col @ im2col(x)[n] + b,   W_col = W.reshape(C_out, C_in*kh*kw)
+              H_out = (H + 2p - kh) // s + 1   (likewise W_out)
+    backward: dy (N, C_out, H_out, W_out) ->
+              dW = sum_n dy[n] @ cols[n].T,  db = sum of dy over N, H, W,
+              dx = col2im(W_col.T @ dy)
+
+    Weights start He-normal (fan-in ``C_in*kh*kw``), bias at zero.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
+                 rng=None, dtype=None):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        self.padding = pair(padding, "padding")
+        kh, kw = self.kernel_size
+        rng = rng if rng is not None else backend.global_rng()
+        self.add_param("weight", kaiming_normal((out_channels, in_channels, kh, kw), in_channels * kh * kw, rng, dtype))
+        if bias:
+            self.add_param("bias", zeros((out_channels,), dtype))
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, bias={'bias' in self.params}")
+
+    def forward(self, x):
+        self.check_input(x, self.in_channels)
+        n, _, h, w = x.shape
+        ho = conv_output_size(h, self.kernel_size[0], self.stride[0], self.padding[0])
+        wo = conv_output_size(w, self.kernel_size[1], self.stride[1], self.padding[1])
+        cols = im2col(x, self.kernel_size, self.stride, self.padding)
+        w_col = self.params["weight"].reshape(self.out_channels, -1)
+        y = w_col @ cols
+        if "bias" in self.params:
+            y += self.params["bias"][:, None]
+        self.cache = (x.shape, cols, (ho, wo))
+        return y.reshape(n, self.out_channels, ho, wo)
+
+    def backward(self, grad_out):
+        x_shape, cols, out_hw = self.saved()
+        n = x_shape[0]
+        self.check_grad(grad_out, (n, self.out_channels) + out_hw)
+        dy = grad_out.reshape(n, self.out_channels, -1)
+        weight = self.params["weight"]
+        self.grads["weight"] = matmul_sum_batch(dy, cols).reshape(weight.shape)
+        if "bias" in self.params:
+            self.grads["bias"] = dy.sum(axis=(0, 2))
+        d_cols = weight.reshape(self.out_channels, -1).T @ dy
+        return col2im(d_cols, x_shape, self.kernel_size, self.stride, self.padding)

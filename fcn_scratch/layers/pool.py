@@ -1,0 +1,109 @@
+"""MaxPool2d: the maximum over each window, as the maximum of strided slices."""
+from .. import backend
+from ..functional import pair, pool_output_size
+from .base import Layer
+
+
+class MaxPool2d(Layer):
+    """2-D max pooling, with PyTorch's arguments and output sizes.
+
+    forward:  x (N, C, H, W) -> y (N, C, H_out, W_out),  y = max over each kh x kw window
+              H_out = (H + 2p - kh) / s + 1, rounded down, or up with ``ceil_mode``
+              (Caffe's rounding, used by the FCN reference), as PyTorch rounds it.
+              With ``return_indices=True`` it returns ``(y, indices)``, indices
+              being flat positions ``row * W + col`` in each input plane.
+    backward: dy -> dx, each dy sent to the element that was the maximum.
+
+    Padding counts as minus infinity, so it is never the maximum. On ties the
+    gradient goes to exactly one element: the first of the tied ones in the
+    window's row-major order (top row first, then left to right), as PyTorch's
+    CPU kernel does.
+
+    The window is never looped over pixel by pixel: for each of the
+    ``kh*kw`` offsets ``(i, j)`` the strided slice ``x[..., i::s, j::s]``
+    holds that element of every window at once, and ``y`` is the running
+    maximum of those slices. Which offset won is kept (one byte per output)
+    for backward.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, return_indices=False):
+        super().__init__()
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride") if stride is not None else self.kernel_size
+        self.padding = pair(padding, "padding")
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
+            raise ValueError(f"padding {self.padding} must be at most half of kernel_size {self.kernel_size}")
+        self.ceil_mode = ceil_mode
+        self.return_indices = return_indices
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"ceil_mode={self.ceil_mode}")
+
+    def output_size(self, h, w):
+        """``(H_out, W_out)`` for an input of ``(H, W)``."""
+        return tuple(pool_output_size(size, k, s, p, self.ceil_mode) for size, k, s, p in
+                     zip((h, w), self.kernel_size, self.stride, self.padding))
+
+    def _padded_shape(self, x_shape, out_hw):
+        """Padded size that holds every window: ceil mode may reach past the right padding."""
+        n, c, h, w = x_shape
+        return (n, c) + tuple(max(size + 2 * p, (o - 1) * s + k) for size, p, o, s, k in
+                              zip((h, w), self.padding, out_hw, self.stride, self.kernel_size))
+
+    def _windows(self, out_hw):
+        """``(t, slices)`` for each window offset: the elements at offset ``t`` of every window."""
+        (kh, kw), (sh, sw), (ho, wo) = self.kernel_size, self.stride, out_hw
+        for i in range(kh):
+            for j in range(kw):
+                yield i * kw + j, (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh),
+                                   slice(j, j + sw * (wo - 1) + 1, sw))
+
+    def forward(self, x):
+        self.check_input(x)
+        xp = backend.get_array_module(x)
+        n, c, h, w = x.shape
+        out_hw = self.output_size(h, w)
+        (ph, pw), padded = self.padding, self._padded_shape(x.shape, out_hw)
+        if padded == x.shape:
+            x_pad = x
+        else:
+            x_pad = xp.full(padded, -xp.inf, dtype=x.dtype)
+            x_pad[:, :, ph:ph + h, pw:pw + w] = x
+        y, arg = None, xp.zeros((n, c) + out_hw, dtype=xp.uint8 if self.kernel_size[0] * self.kernel_size[1] < 256
+                                else xp.int32)
+        for t, window in self._windows(out_hw):
+            if y is None:
+                y = x_pad[window].copy()
+                continue
+            v = x_pad[window]
+            better = v > y
+            arg[better] = t
+            xp.maximum(y, v, out=y)
+        self.cache = (x.shape, arg)
+        if self.return_indices:
+            return y, self.indices(arg, x.shape)
+        return y
+
+    def indices(self, arg, x_shape):
+        """Flat input positions ``row * W + col`` of the maxima, from the winning offsets."""
+        xp = backend.get_array_module(arg)
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        ho, wo = arg.shape[2:]
+        arg = arg.astype(xp.int64)
+        rows = xp.arange(ho)[:, None] * sh - ph + arg // kw
+        cols = xp.arange(wo)[None, :] * sw - pw + arg % kw
+        return rows * x_shape[3] + cols
+
+    def backward(self, grad_out):
+        x_shape, arg = self.saved()
+        xp = backend.get_array_module(grad_out)
+        self.check_grad(grad_out, arg.shape)
+        (ph, pw), (h, w) = self.padding, x_shape[2:]
+        dx_pad = xp.zeros(self._padded_shape(x_shape, arg.shape[2:]), dtype=grad_out.dtype)
+        zero = grad_out.dtype.type(0)
+        for t, window in self._windows(arg.shape[2:]):
+            dx_pad[window] += xp.where(arg == t, grad_out, zero)
+        if dx_pad.shape == tuple(x_shape):
+            return dx_pad
+        return xp.ascontiguousarray(dx_pad[:, :, ph:ph + h, pw:pw + w])
