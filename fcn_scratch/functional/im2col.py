@@ -60,9 +60,10 @@ def pool_output_size(size, kernel, stride, padding, ceil_mode):
     """Output length of max pooling, as PyTorch (and Caffe with ``ceil_mode``) computes it.
 
     floor mode: ``(size + 2p - k) // s + 1``; ceil mode rounds the division up,
-    but drops a last window that would start inside the right padding.
+    but drops a last window that would start inside the right padding. In ceil
+    mode a window may hang over the end, so even a 1-pixel map gives one output.
     """
-    if size + 2 * padding < kernel:
+    if size < 1 or (not ceil_mode and size + 2 * padding < kernel):
         raise ValueError(
             f"pooling window {kernel} is larger than the padded input "
             f"({size} + 2*{padding} = {size + 2 * padding})"

@@ -59,6 +59,7 @@ def test_output_sizes():
     # ceil mode never starts a window inside the right padding (PyTorch's rule)
     assert pool_output_size(6, 3, 2, 1, True) == 4
     assert pool_output_size(5, 2, 2, 1, True) == 3
+    assert pool_output_size(1, 2, 2, 0, True) == 1
     with pytest.raises(ValueError, match="larger than the padded input"):
         conv_output_size(2, 5, 1, 1)
     with pytest.raises(ValueError, match="transposed convolution would produce"):

@@ -1,0 +1,218 @@
+"""FCN-32s, FCN-16s and FCN-8s (Long, Shelhamer & Darrell, CVPR 2015).
+
+A VGG-style encoder turns an image into class scores at 1/32 of its
+resolution; transposed convolutions bring them back to full size. The three
+nets differ only in how much finer information they fuse on the way up:
+
+    FCN-32s:  score_fr --x32--> logits
+    FCN-16s:  score_fr --x2--> (+ score_pool4) --x16--> logits
+    FCN-8s:   score_fr --x2--> (+ score_pool4) --x2--> (+ score_pool3) --x8--> logits
+
+Alignment. Every pooling here is 2x2, stride 2, with ``ceil_mode`` (so any
+input size works) and every 3x3 convolution is padded by 1, so pixel ``j`` of a
+map at stride ``S`` is centred on input coordinate ``S*j + (S-1)/2``. A
+bilinear ``ConvTranspose2d`` with stride ``f`` and kernel ``2f`` (no padding)
+puts coarse pixel ``j`` at fine coordinate ``f*j + f - 1/2``, which is
+``f/2`` fine pixels past where pixel ``j`` of the fine grid sits. Cropping
+the upsampled map at offset ``f/2`` (1 for x2, 4 for x8, 8 for x16, 16 for
+x32) therefore lines pixel centres up exactly, and the upsampled map,
+``(ceil(H/f) + 1) * f`` long, always covers the crop. The reference Caffe
+model instead pads conv1 by 100 (so that its unpadded 7x7 fc6 still sees a
+large enough map on small images) and crops at the offsets that padding
+produces (5, 9, 19 for FCN-8s); with same-padded convolutions and ceil-mode
+pooling we need neither.
+"""
+from ..backend import global_rng
+from ..functional import bilinear_kernel
+from ..layers import Conv2d, ConvTranspose2d, Crop, Dropout, MaxPool2d, ReLU
+from .base import Model
+from .summary import summary as _summary
+
+
+class FCN(Model):
+    """The encoder and classifier shared by the three nets, and their configuration.
+
+    Parameters: ``conv{b}_{i}`` (block b = 1..5, i = 1..convs_per_block), ``fc6``
+    (a ``fc6_kernel`` convolution to ``fc_channels``), ``fc7`` (1x1), ``score_fr``
+    (1x1 to ``num_classes``). pool3, pool4, pool5 sit at 1/8, 1/16, 1/32.
+    Convolutions start He-normal; ``score_fr`` and the skip score layers start at
+    zero, so a fresh net outputs all-zero logits (loss ln(num_classes)).
+    """
+
+    name = None
+    upsampling_factors = ()
+
+    def __init__(self, num_classes, in_channels=3, widths=(16, 32, 64, 128, 128), convs_per_block=2,
+                 fc_channels=256, fc6_kernel=3, dropout=0.5, learn_final_upsampling=False, class_names=None,
+                 rng=None, dtype=None):
+        super().__init__()
+        if len(widths) != 5:
+            raise ValueError(f"widths must give the channels of the 5 encoder blocks, got {tuple(widths)}")
+        if fc6_kernel % 2 != 1:
+            raise ValueError(f"fc6_kernel must be odd (it is padded to keep the size), got {fc6_kernel}")
+        if class_names is not None and len(class_names) != num_classes:
+            raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
+        self.num_classes, self.in_channels = num_classes, in_channels
+        self.config = dict(num_classes=num_classes, in_channels=in_channels, widths=list(widths),
+                           convs_per_block=convs_per_block, fc_channels=fc_channels, fc6_kernel=fc6_kernel,
+                           dropout=dropout, learn_final_upsampling=learn_final_upsampling,
+                           class_names=list(class_names) if class_names is not None else None)
+        rng = rng if rng is not None else global_rng()
+        self._init = kw = dict(rng=rng, dtype=dtype)
+        self.features = []
+        channels = in_channels
+        for block, width in enumerate(widths, start=1):
+            for i in range(1, convs_per_block + 1):
+                self._add_feature(f"conv{block}_{i}", Conv2d(channels, width, 3, padding=1, **kw))
+                self._add_feature(f"relu{block}_{i}", ReLU())
+                channels = width
+            self._add_feature(f"pool{block}", MaxPool2d(2, stride=2, ceil_mode=True))
+        seeds = rng.integers(0, 2 ** 31, size=2)
+        self._add_feature("fc6", Conv2d(channels, fc_channels, fc6_kernel, padding=fc6_kernel // 2, **kw))
+        self._add_feature("relu6", ReLU())
+        self._add_feature("drop6", Dropout(dropout, seed=int(seeds[0])))
+        self._add_feature("fc7", Conv2d(fc_channels, fc_channels, 1, **kw))
+        self._add_feature("relu7", ReLU())
+        self._add_feature("drop7", Dropout(dropout, seed=int(seeds[1])))
+        self._add_feature("score_fr", self._score_layer(fc_channels))
+        self.widths = tuple(widths)
+
+    def _add_feature(self, name, layer):
+        setattr(self, name, layer)
+        self.features.append(name)
+
+    def _score_layer(self, channels):
+        """A 1x1 convolution to class scores, starting at zero (weight and bias)."""
+        layer = Conv2d(channels, self.num_classes, 1, **self._init)
+        layer.params["weight"][...] = 0
+        return layer
+
+    def _upsample(self, factor, frozen):
+        """A bilinear ``ConvTranspose2d`` by ``factor`` (kernel 2f, stride f, no bias)."""
+        layer = ConvTranspose2d(self.num_classes, self.num_classes, 2 * factor, stride=factor, bias=False,
+                                **self._init)
+        layer.params["weight"] = bilinear_kernel(self.num_classes, self.num_classes, 2 * factor,
+                                                 self._init["dtype"])
+        if frozen:
+            layer.freeze()
+        return layer
+
+    def encode(self, x):
+        """x (N, C_in, H, W) -> score_fr (N, classes, ceil(H/32), ceil(W/32)), and
+        ``{"pool3": ..., "pool4": ...}`` for the skips."""
+        self.conv1_1.check_input(x, self.in_channels)
+        skips = {}
+        for name in self.features:
+            x = getattr(self, name)(x)
+            if name in ("pool3", "pool4"):
+                skips[name] = x
+        return x, skips
+
+    def encode_backward(self, d_score_fr, **skip_grads):
+        """The encoder read from the top down. pool3 and pool4 feed both the next block and a
+        skip branch, so there the two gradients that reach them are added."""
+        d = d_score_fr
+        for name in reversed(self.features):
+            if name in skip_grads:
+                d = d + skip_grads[name]
+            d = getattr(self, name).backward(d)
+        return d
+
+    def summary(self, input_size):
+        """Table of layers, output shapes and parameter counts for an input of ``input_size``."""
+        return _summary(self, input_size)
+
+
+class FCN32s(FCN):
+    """FCN-32s: the class scores at stride 32, upsampled 32x in one step.
+
+    forward:  x (N, C_in, H, W) -> logits (N, num_classes, H, W)
+    """
+
+    name = "fcn32s"
+
+    def __init__(self, num_classes, **config):
+        super().__init__(num_classes, **config)
+        self.upscore32 = self._upsample(32, not self.config["learn_final_upsampling"])
+        self.crop_upscore32 = Crop(16)
+
+    def forward(self, x):
+        score_fr, _ = self.encode(x)
+        return self.crop_upscore32(self.upscore32(score_fr), x.shape)
+
+    def backward(self, d_logits):
+        """d loss / d logits (N, classes, H, W) -> d loss / d x; parameter gradients left in place."""
+        d_score_fr = self.upscore32.backward(self.crop_upscore32.backward(d_logits))
+        return self.encode_backward(d_score_fr)
+
+
+class FCN16s(FCN):
+    """FCN-16s: scores upsampled 2x, fused with scores from pool4, then upsampled 16x.
+
+    forward:  x (N, C_in, H, W) -> logits (N, num_classes, H, W)
+    """
+
+    name = "fcn16s"
+
+    def __init__(self, num_classes, **config):
+        super().__init__(num_classes, **config)
+        self.upscore2 = self._upsample(2, False)
+        self.crop_upscore2 = Crop(1)
+        self.score_pool4 = self._score_layer(self.widths[3])
+        self.upscore16 = self._upsample(16, not self.config["learn_final_upsampling"])
+        self.crop_upscore16 = Crop(8)
+
+    def forward(self, x):
+        score_fr, skips = self.encode(x)
+        pool4 = skips["pool4"]
+        upscore2 = self.crop_upscore2(self.upscore2(score_fr), pool4.shape)
+        fuse_pool4 = upscore2 + self.score_pool4(pool4)
+        return self.crop_upscore16(self.upscore16(fuse_pool4), x.shape)
+
+    def backward(self, d_logits):
+        """d loss / d logits (N, classes, H, W) -> d loss / d x; parameter gradients left in place."""
+        d_fuse_pool4 = self.upscore16.backward(self.crop_upscore16.backward(d_logits))
+        # fuse_pool4 = upscore2 + score_pool4: the sum hands the same gradient to both branches
+        d_pool4 = self.score_pool4.backward(d_fuse_pool4)
+        d_score_fr = self.upscore2.backward(self.crop_upscore2.backward(d_fuse_pool4))
+        return self.encode_backward(d_score_fr, pool4=d_pool4)
+
+
+class FCN8s(FCN):
+    """FCN-8s: like FCN-16s, then 2x again and fused with scores from pool3, then 8x.
+
+    forward:  x (N, C_in, H, W) -> logits (N, num_classes, H, W)
+    """
+
+    name = "fcn8s"
+
+    def __init__(self, num_classes, **config):
+        super().__init__(num_classes, **config)
+        self.upscore2 = self._upsample(2, False)
+        self.crop_upscore2 = Crop(1)
+        self.score_pool4 = self._score_layer(self.widths[3])
+        self.upscore_pool4 = self._upsample(2, False)
+        self.crop_upscore_pool4 = Crop(1)
+        self.score_pool3 = self._score_layer(self.widths[2])
+        self.upscore8 = self._upsample(8, not self.config["learn_final_upsampling"])
+        self.crop_upscore8 = Crop(4)
+
+    def forward(self, x):
+        score_fr, skips = self.encode(x)
+        pool3, pool4 = skips["pool3"], skips["pool4"]
+        upscore2 = self.crop_upscore2(self.upscore2(score_fr), pool4.shape)
+        fuse_pool4 = upscore2 + self.score_pool4(pool4)
+        upscore_pool4 = self.crop_upscore_pool4(self.upscore_pool4(fuse_pool4), pool3.shape)
+        fuse_pool3 = upscore_pool4 + self.score_pool3(pool3)
+        return self.crop_upscore8(self.upscore8(fuse_pool3), x.shape)
+
+    def backward(self, d_logits):
+        """d loss / d logits (N, classes, H, W) -> d loss / d x; parameter gradients left in place."""
+        d_fuse_pool3 = self.upscore8.backward(self.crop_upscore8.backward(d_logits))
+        # fuse_pool3 = upscore_pool4 + score_pool3: both branches get d_fuse_pool3
+        d_pool3 = self.score_pool3.backward(d_fuse_pool3)
+        d_fuse_pool4 = self.upscore_pool4.backward(self.crop_upscore_pool4.backward(d_fuse_pool3))
+        # fuse_pool4 = upscore2 + score_pool4: both branches get d_fuse_pool4
+        d_pool4 = self.score_pool4.backward(d_fuse_pool4)
+        d_score_fr = self.upscore2.backward(self.crop_upscore2.backward(d_fuse_pool4))
+        return self.encode_backward(d_score_fr, pool4=d_pool4, pool3=d_pool3)
