@@ -1,0 +1,294 @@
+"""The command line: ``python -m fcn_scratch {train,evaluate,predict,summary,bench}``.
+
+Errors the user can fix (a missing file, a bad argument, no GPU) are printed
+as one line, not a traceback.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import backend
+
+DEFAULTS = dict(model="fcn8s", epochs=12, batch_size=8, lr=1e-3, optimizer="adam", schedule="poly",
+                image_size=64, num_classes=6, train_size=2000, val_size=200)
+
+
+def _positive(kind):
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def _model_args(p):
+    p.add_argument("--model", default=DEFAULTS["model"], choices=["fcn32s", "fcn16s", "fcn8s"],
+                   help="which FCN (default: %(default)s)")
+    p.add_argument("--widths", type=int, nargs=5, default=[16, 32, 64, 128, 128], metavar="C",
+                   help="channels of the 5 encoder blocks (default: 16 32 64 128 128)")
+    p.add_argument("--convs-per-block", type=_positive(int), default=2)
+    p.add_argument("--fc-channels", type=_positive(int), default=256)
+    p.add_argument("--dropout", type=float, default=0.5)
+
+
+def _data_args(p, default_split):
+    p.add_argument("--data", default="toy",
+                   help="'toy' (built-in shapes) or the path of a VOC-format folder (default: toy)")
+    p.add_argument("--split", default=default_split, help="split to use (default: %(default)s)")
+    p.add_argument("--image-size", type=_positive(int), default=DEFAULTS["image_size"],
+                   help="toy image size, or the training crop for VOC folders (default: %(default)s)")
+    p.add_argument("--num-classes", type=_positive(int), default=None,
+                   help="classes, background included (toy: 2-6, default 6; VOC: default 21)")
+    p.add_argument("--seed", type=int, default=0, help="fixes data, initialization and shuffling")
+    p.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="fcn-scratch", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train an FCN (default: FCN-8s on the toy shapes, a few minutes on a CPU)")
+    _model_args(p)
+    _data_args(p, "train")
+    p.add_argument("--val-split", default="val")
+    p.add_argument("--train-size", type=_positive(int), default=DEFAULTS["train_size"], help="toy training images")
+    p.add_argument("--val-size", type=_positive(int), default=DEFAULTS["val_size"], help="toy validation images")
+    p.add_argument("--epochs", type=_positive(int), default=DEFAULTS["epochs"])
+    p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"])
+    p.add_argument("--lr", type=_positive(float), default=DEFAULTS["lr"], help="base learning rate")
+    p.add_argument("--optimizer", default=DEFAULTS["optimizer"], choices=["adam", "sgd"])
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--schedule", default=DEFAULTS["schedule"], choices=["constant", "step", "poly"])
+    p.add_argument("--init-from", metavar="CKPT",
+                   help="copy every matching weight from a checkpoint (staged 32s -> 16s -> 8s training)")
+    p.add_argument("--resume", metavar="CKPT", help="continue a run from its last.npz")
+    p.add_argument("--out", default=None, help="run folder (default: runs/<model>)")
+    p.add_argument("--quiet", action="store_true", help="print epoch lines only")
+
+    p = sub.add_parser("evaluate", help="the paper's four metrics and per-class IU of a checkpoint")
+    p.add_argument("checkpoint")
+    _data_args(p, "val")
+    p.add_argument("--size", type=_positive(int), default=DEFAULTS["val_size"], help="toy images to evaluate")
+    p.add_argument("--batch-size", type=_positive(int), default=8)
+    p.add_argument("--out", default=None, help="where to write the JSON (default: beside the checkpoint)")
+
+    p = sub.add_parser("predict", help="colour masks and overlays for image files")
+    p.add_argument("checkpoint")
+    p.add_argument("images", nargs="+", help="image files or folders of them")
+    p.add_argument("--out", default="predictions")
+    p.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
+
+    p = sub.add_parser("summary", help="the model's layers, output shapes and parameter counts")
+    _model_args(p)
+    p.add_argument("--checkpoint", help="summarize the model a checkpoint holds instead")
+    p.add_argument("--num-classes", type=_positive(int), default=21)
+    p.add_argument("--image-size", type=_positive(int), nargs="+", default=[128], metavar="S",
+                   help="input size: S, or H W (default: 128)")
+    p.add_argument("--in-channels", type=_positive(int), default=3)
+
+    p = sub.add_parser("bench", help="time the layers and a training step (see fcn_scratch.bench)")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def make_dataset(args, split, size=None):
+    """The toy data or a VOC-format folder, by ``--data``."""
+    from .data import ToySegmentation, VOCSegmentation
+    if args.data == "toy":
+        n = args.num_classes or DEFAULTS["num_classes"]
+        return ToySegmentation(split, size or DEFAULTS["val_size"], args.image_size, n, args.seed)
+    return VOCSegmentation(args.data, split, args.num_classes or 21)
+
+
+def cmd_train(args):
+    from .checkpoint import read_checkpoint
+    from .data import Compose, DataLoader, RandomCropOrPad, RandomHorizontalFlip
+    from .models import build
+    from .optim import SGD, Adam
+    from .train import Trainer
+
+    backend.xp_for(args.device)
+    out = Path(args.out or Path("runs") / args.model)
+    train_set = make_dataset(args, args.split, args.train_size)
+    val_set = make_dataset(args, args.val_split, args.val_size)
+    if args.data == "toy":
+        transform = RandomHorizontalFlip()
+    else:
+        transform = Compose(RandomCropOrPad(args.image_size), RandomHorizontalFlip())
+    train_loader = DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed, transform=transform,
+                              drop_last=len(train_set) >= args.batch_size)
+    val_loader = DataLoader(val_set, args.batch_size)
+
+    model = build(args.model, num_classes=train_set.num_classes, widths=tuple(args.widths),
+                  convs_per_block=args.convs_per_block, fc_channels=args.fc_channels, dropout=args.dropout,
+                  class_names=train_set.class_names, rng=backend.host_rng(args.seed))
+    if args.init_from:
+        copied, fresh = model.load_matching(read_checkpoint(args.init_from).state)
+        print(f"initialized {len(copied)} parameters from {args.init_from}; new: {', '.join(fresh) or 'none'}")
+    model.to(args.device)
+    if args.optimizer == "adam":
+        optimizer = Adam(model, args.lr, weight_decay=args.weight_decay)
+    else:
+        optimizer = SGD(model, args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    meta = {"data": args.data, "image_size": args.image_size, "mean": list(train_loader.mean),
+            "std": list(train_loader.std), "seed": args.seed, "command": " ".join(sys.argv[1:])}
+    say = print
+    trainer = Trainer(model, optimizer, train_loader, val_loader, out, args.epochs, args.schedule, meta,
+                      print_fn=say, progress_every=float("inf") if args.quiet else 5.0)
+    if args.resume:
+        trainer.resume(args.resume)
+    print(f"training {args.model} on {args.data} ({len(train_set)} train / {len(val_set)} val images, "
+          f"{model.num_parameters():,} parameters) on {args.device}; results in {out}/")
+    started = time.perf_counter()
+    try:
+        history = trainer.fit()
+    except KeyboardInterrupt:
+        return 130
+    seconds = time.perf_counter() - started
+    write_report(out, history, val_set, val_loader, args.device, seconds)
+    return 0
+
+
+def write_report(out, history, val_set, val_loader, device, seconds):
+    """After training: curves, the best model's metrics, confusion matrix and example predictions."""
+    from .checkpoint import load_model
+    from .train.evaluate import evaluate, predict_batch
+    from .viz import plot_confusion, plot_curves, plot_predictions
+
+    model, ckpt = load_model(out / "best.npz", device)
+    metrics, confusion = evaluate(model, val_loader)
+    plot_curves(history, out / "curves.png")
+    plot_confusion(confusion.matrix, out / "confusion.png", model.config["class_names"])
+    examples = [val_set[i] for i in range(min(6, len(val_set)))]
+    images, labels = val_loader.collate(examples)
+    predictions = predict_batch(model.eval(), images)
+    plot_predictions(np.stack([_pad_image(img, labels.shape[1:]) for img, _ in examples]), labels, predictions,
+                     out / "predictions.png")
+    result = {"best_epoch": ckpt.meta["epoch"], "seconds": round(seconds, 1),
+              **{k: metrics[k] for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "per_class_iu")},
+              "class_names": model.config["class_names"]}
+    (out / "results.json").write_text(json.dumps(result, indent=2))
+    print(format_metrics(metrics, model.config["class_names"]))
+    print(f"trained in {seconds:.0f}s; best epoch {ckpt.meta['epoch']}; "
+          f"wrote {out}/best.npz, last.npz, metrics.jsonl, results.json, curves.png, confusion.png, predictions.png")
+
+
+def _pad_image(image, hw):
+    h, w = hw
+    return np.pad(image, ((0, 0), (0, h - image.shape[1]), (0, w - image.shape[2])))
+
+
+def format_metrics(metrics, class_names):
+    lines = ["metric                 value",
+             f"pixel accuracy         {metrics['pixel_acc']:.4f}",
+             f"mean accuracy          {metrics['mean_acc']:.4f}",
+             f"mean IU                {metrics['mean_iu']:.4f}",
+             f"frequency-weighted IU  {metrics['fw_iu']:.4f}",
+             "", "class                  IU"]
+    for name, iu in zip(class_names, metrics["per_class_iu"]):
+        lines.append(f"{name:<22} {'n/a' if iu is None else f'{iu:.4f}'}")
+    return "\n".join(lines)
+
+
+def cmd_evaluate(args):
+    from .checkpoint import load_model
+    from .data import DataLoader
+    from .train.evaluate import evaluate
+
+    model, ckpt = load_model(args.checkpoint, args.device)
+    if args.num_classes is None:
+        args.num_classes = model.num_classes
+    if args.data == "toy" and "image_size" in ckpt.meta and args.image_size == DEFAULTS["image_size"]:
+        args.image_size = ckpt.meta["image_size"]
+    dataset = make_dataset(args, args.split, args.size)
+    if dataset.num_classes != model.num_classes:
+        raise ValueError(f"the data has {dataset.num_classes} classes but the model predicts {model.num_classes}")
+    loader = DataLoader(dataset, args.batch_size, mean=ckpt.meta.get("mean"), std=ckpt.meta.get("std"))
+    metrics, _ = evaluate(model, loader)
+    print(f"{ckpt.model_name} from {args.checkpoint} on {args.data} / {args.split} ({len(dataset)} images)")
+    print(format_metrics(metrics, model.config["class_names"] or [str(i) for i in range(model.num_classes)]))
+    out = Path(args.out) if args.out else Path(args.checkpoint).with_name(f"eval_{args.split}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"checkpoint": str(args.checkpoint), "data": args.data, "split": args.split,
+                               **metrics}, indent=2))
+    print(f"wrote {out}")
+    return 0
+
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+def cmd_predict(args):
+    from PIL import Image
+
+    from .checkpoint import load_model
+    from .data import load_image, normalize, save_mask
+    from .train.evaluate import predict_batch
+    from .viz import overlay
+
+    model, ckpt = load_model(args.checkpoint, args.device)
+    model.eval()
+    files = []
+    for item in map(Path, args.images):
+        if item.is_dir():
+            files += sorted(f for f in item.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            files.append(item)
+    if not files:
+        raise ValueError(f"no images found in {', '.join(args.images)}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    mean, std = ckpt.meta.get("mean", (0.0, 0.0, 0.0)), ckpt.meta.get("std", (1.0, 1.0, 1.0))
+    for f in files:
+        image = load_image(f)
+        prediction = predict_batch(model, normalize(image[None], mean, std))[0]
+        save_mask(prediction, out / f"{f.stem}_mask.png")
+        Image.fromarray((overlay(image, prediction) * 255).astype(np.uint8)).save(out / f"{f.stem}_overlay.png")
+        counts = np.bincount(prediction.ravel(), minlength=model.num_classes)
+        names = model.config["class_names"] or [str(i) for i in range(model.num_classes)]
+        found = ", ".join(f"{names[c]} {counts[c] / prediction.size:.0%}" for c in np.argsort(-counts) if counts[c])
+        print(f"{f}: {found}")
+    print(f"wrote {2 * len(files)} files to {out}/")
+    return 0
+
+
+def cmd_summary(args):
+    from .checkpoint import load_model
+    from .models import build
+
+    if args.checkpoint:
+        model, _ = load_model(args.checkpoint)
+    else:
+        model = build(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
+                      widths=tuple(args.widths), convs_per_block=args.convs_per_block,
+                      fc_channels=args.fc_channels, dropout=args.dropout)
+    size = args.image_size * 2 if len(args.image_size) == 1 else args.image_size
+    if len(size) != 2:
+        raise ValueError(f"--image-size takes S or H W, got {len(args.image_size)} numbers")
+    print(model.summary((model.in_channels, size[0], size[1])))
+    return 0
+
+
+def cmd_bench(args):
+    from .bench import main as bench_main
+    return bench_main(args.args)
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary,
+            "bench": cmd_bench}
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, TypeError, FileNotFoundError, backend.BackendError) as exc:
+        print(f"fcn-scratch {args.command}: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,9 @@
+"""Data on the host: the toy shapes, VOC-format folders, transforms and batches (NumPy + Pillow)."""
+from .loader import DataLoader
+from .toy import CLASS_NAMES, ToySegmentation, make_sample
+from .transforms import Compose, RandomCropOrPad, RandomHorizontalFlip, normalize, pad_to
+from .voc import VOC_CLASSES, VOCSegmentation, load_image, load_mask, save_mask, voc_palette
+
+__all__ = ["DataLoader", "ToySegmentation", "make_sample", "CLASS_NAMES", "VOCSegmentation", "VOC_CLASSES",
+           "voc_palette", "save_mask", "load_image", "load_mask", "Compose", "RandomCropOrPad",
+           "RandomHorizontalFlip", "normalize", "pad_to"]

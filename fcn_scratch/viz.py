@@ -1,0 +1,85 @@
+"""Pictures of a run, saved as PNG: curves, predictions, the confusion matrix.
+
+Figures are drawn with matplotlib's object interface on an Agg canvas, so they
+work on machines with no display and never touch pyplot's global state.
+"""
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .data.voc import voc_palette
+
+
+def colorize(labels):
+    """Class indices (H, W) -> VOC colours (H, W, 3) uint8."""
+    return voc_palette()[np.asarray(labels).astype(np.int64) % 256]
+
+
+def overlay(image, labels, alpha=0.5):
+    """Blend class colours over an image (3, H, W) in [0, 1] -> (H, W, 3) float in [0, 1].
+    Background (class 0) and ignored pixels (255) stay as they are."""
+    rgb = np.clip(np.asarray(image).transpose(1, 2, 0), 0, 1)
+    colour = colorize(labels) / 255.0
+    mask = ((labels != 0) & (labels != 255))[..., None]
+    return np.where(mask, (1 - alpha) * rgb + alpha * colour, rgb)
+
+
+def _save(fig, path):
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    return path
+
+
+def plot_curves(history, path):
+    """Training loss and validation mean IU per epoch."""
+    epochs = [h["epoch"] for h in history]
+    fig = Figure(figsize=(9, 3.5))
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(epochs, [h["train_loss"] for h in history], "o-")
+    ax1.set(xlabel="epoch", ylabel="training loss", title="loss")
+    for key, label in (("mean_iu", "mean IU"), ("pixel_acc", "pixel accuracy")):
+        ax2.plot(epochs, [h[key] for h in history], "o-", label=label)
+    ax2.set(xlabel="epoch", ylim=(0, 1), title="validation")
+    ax2.legend()
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_predictions(images, labels, predictions, path, titles=("image", "ground truth", "prediction", "overlay")):
+    """A grid: one row per example, columns image / truth / prediction / overlay.
+
+    images (N, 3, H, W) in [0, 1]; labels, predictions (N, H, W).
+    """
+    n = len(images)
+    fig = Figure(figsize=(8, 2.1 * n))
+    axes = np.asarray(fig.subplots(n, 4, squeeze=False))
+    for i in range(n):
+        panels = (np.clip(images[i].transpose(1, 2, 0), 0, 1), colorize(labels[i]), colorize(predictions[i]),
+                  overlay(images[i], predictions[i]))
+        for j, panel in enumerate(panels):
+            axes[i, j].imshow(panel, interpolation="nearest")
+            axes[i, j].set_xticks([])
+            axes[i, j].set_yticks([])
+            if i == 0:
+                axes[i, j].set_title(titles[j])
+    return _save(fig, path)
+
+
+def plot_confusion(matrix, path, class_names=None):
+    """The confusion matrix, each row normalized to the fraction of that true class."""
+    m = np.asarray(matrix, np.float64)
+    rows = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    names = class_names or [str(i) for i in range(len(m))]
+    fig = Figure(figsize=(1 + 0.55 * len(m), 0.8 + 0.5 * len(m)))
+    ax = fig.subplots()
+    im = ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(m)), names, rotation=45, ha="right")
+    ax.set_yticks(range(len(m)), names)
+    ax.set(xlabel="predicted", ylabel="true", title="confusion (row-normalized)")
+    for i in range(len(m)):
+        for j in range(len(m)):
+            ax.text(j, i, f"{rows[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if rows[i, j] > 0.5 else "black")
+    fig.colorbar(im, ax=ax)
+    return _save(fig, path)

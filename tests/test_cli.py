@@ -1,0 +1,100 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fcn_scratch.cli import main
+from tests.data.test_voc import write_voc
+
+TINY = ["--widths", "4", "8", "8", "8", "8", "--convs-per-block", "1", "--fc-channels", "16", "--dropout", "0"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    code = main(["train", "--out", str(out), "--epochs", "2", "--train-size", "16", "--val-size", "4",
+                 "--image-size", "32", "--num-classes", "3", "--batch-size", "8", "--lr", "3e-3", "--quiet"] + TINY)
+    assert code == 0
+    return out
+
+
+def test_train_writes_a_run_folder(run, capsys):
+    for name in ["best.npz", "last.npz", "metrics.jsonl", "results.json", "curves.png", "confusion.png",
+                 "predictions.png"]:
+        assert (run / name).exists(), name
+    result = json.loads((run / "results.json").read_text())
+    assert {"pixel_acc", "mean_acc", "mean_iu", "fw_iu", "per_class_iu"} <= set(result)
+    assert result["class_names"] == ["background", "circle", "square"]
+
+
+def test_evaluate_prints_and_saves(run, capsys, tmp_path):
+    assert main(["evaluate", str(run / "best.npz"), "--size", "4", "--out", str(tmp_path / "e.json")]) == 0
+    out = capsys.readouterr().out
+    assert "mean IU" in out and "frequency-weighted IU" in out and "circle" in out
+    assert json.loads((tmp_path / "e.json").read_text())["split"] == "val"
+
+
+def test_predict_writes_masks_and_overlays(run, tmp_path, capsys):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(np.random.default_rng(i).integers(0, 255, (30, 41, 3), dtype=np.uint8)).save(
+            folder / f"im{i}.png")
+    assert main(["predict", str(run / "best.npz"), str(folder), "--out", str(tmp_path / "pred")]) == 0
+    mask = Image.open(tmp_path / "pred" / "im0_mask.png")
+    assert mask.mode == "P" and mask.size == (41, 30)
+    assert (tmp_path / "pred" / "im1_overlay.png").exists()
+
+
+def test_staged_init_from_a_checkpoint(tmp_path, capsys):
+    small = ["--epochs", "1", "--train-size", "8", "--val-size", "2", "--image-size", "32", "--num-classes", "3",
+             "--quiet"] + TINY
+    assert main(["train", "--model", "fcn32s", "--out", str(tmp_path / "32s")] + small) == 0
+    capsys.readouterr()
+    code = main(["train", "--model", "fcn16s", "--init-from", str(tmp_path / "32s" / "best.npz"),
+                 "--out", str(tmp_path / "16s")] + small)
+    assert code == 0
+    assert "new: score_pool4.bias, score_pool4.weight, upscore16.weight" in capsys.readouterr().out
+
+
+def test_train_on_a_voc_folder(tmp_path, capsys):
+    write_voc(tmp_path / "voc", names=("a", "b", "c"), size=(40, 36))
+    write_voc(tmp_path / "voc", names=("a", "b"), size=(40, 36), split="val")
+    code = main(["train", "--data", str(tmp_path / "voc"), "--num-classes", "3", "--image-size", "32",
+                 "--epochs", "1", "--batch-size", "2", "--out", str(tmp_path / "run"), "--quiet"] + TINY)
+    assert code == 0
+    assert (tmp_path / "run" / "predictions.png").exists()
+
+
+def test_summary(capsys):
+    assert main(["summary", "--num-classes", "21", "--image-size", "67", "93"]) == 0
+    out = capsys.readouterr().out
+    assert "(1, 21, 67, 93)" in out and "total parameters" in out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["evaluate", "missing.npz"], "checkpoint not found: missing.npz"),
+    (["train", "--data", "/no/such/voc", "--epochs", "1"], "split list not found"),
+    (["train", "--num-classes", "9", "--epochs", "1"], "num_classes must be in [2, 6]"),
+    (["summary", "--image-size", "1", "2", "3"], "--image-size takes S or H W"),
+])
+def test_errors_are_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_argument_values(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--epochs", "0"])
+    assert info.value.code == 2
+    assert "must be positive" in capsys.readouterr().err
+
+
+def test_cuda_without_gpu_is_a_clear_error(capsys, monkeypatch):
+    from fcn_scratch import backend
+    if backend.cuda_available():
+        pytest.skip("a GPU is present")
+    assert main(["train", "--device", "cuda", "--epochs", "1"]) == 2
+    assert "cuda" in capsys.readouterr().err.lower()
