@@ -10,8 +10,10 @@ matrix product with the flattened weights::
 The copy is written as a loop over the ``kh*kw`` kernel offsets, not over
 pixels: for offset ``(i, j)`` the pixels that sit under that tap of the
 kernel, for every output position at once, are the strided slice
-``x_pad[:, :, i : i + s*H_out : s, j : j + s*W_out : s]``. That is ``kh*kw``
-vectorised copies, whatever the image size.
+``x_pad[:, :, i : i + s*H_out : s, j : j + s*W_out : s]`` of the padded image.
+That is ``kh*kw`` vectorised copies, whatever the image size. (The padded
+image is never built: each slice is clipped to the real pixels, and the
+entries that would read padding keep the zeros the output started with.)
 
 col2im is the adjoint (the transpose) of im2col: it scatters each column
 entry back to the pixel it came from and *adds* where windows overlap. It is
@@ -75,13 +77,25 @@ def pool_output_size(size, kernel, stride, padding, ceil_mode):
     return out
 
 
-def _tap(i, j, stride, out_hw):
-    """Index of the pixels under kernel tap ``(i, j)`` for every output position."""
-    (sh, sw), (ho, wo) = stride, out_hw
-    return (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
+def _taps(kernel, stride, padding, size, out_size):
+    """Along one axis, for each kernel offset ``i``: ``(i, out_slice, in_slice)``.
+
+    Output position ``o`` puts tap ``i`` on input pixel ``o*stride + i - padding``.
+    ``out_slice`` holds the outputs for which that pixel lies inside the image
+    and ``in_slice`` the pixels they read; the others fall in the zero padding,
+    which is therefore never built.
+    """
+    for i in range(kernel):
+        lo = max(0, -(-(padding - i) // stride))
+        hi = min(out_size, (size - 1 - i + padding) // stride + 1)
+        if hi <= lo:
+            yield i, slice(0, 0), slice(0, 0)
+            continue
+        start = lo * stride + i - padding
+        yield i, slice(lo, hi), slice(start, start + (hi - lo - 1) * stride + 1, stride)
 
 
-def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0)):
+def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
     """Unfold every convolution window of ``x`` into a column.
 
     x: (N, C, H, W)  ->  cols: (N, C*kh*kw, H_out*W_out)
@@ -89,22 +103,25 @@ def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0)):
     Row ``c*kh*kw + i*kw + j`` of ``cols`` holds input channel ``c`` under
     kernel tap ``(i, j)``; this is the order of a weight ``(C_out, C, kh, kw)``
     reshaped to ``(C_out, C*kh*kw)``, so ``W_col @ cols`` is the convolution.
+
+    ``out`` may be the array a previous call with the same ``x.shape``
+    returned: it is filled again without allocating (fresh memory is
+    page-faulted on first touch, which costs as much as the copy itself in the
+    first layers). Entries that fall in the padding are never written, so the
+    zeros they started with stay.
     """
     xp = get_array_module(x)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     ho = conv_output_size(h, kh, sh, ph)
     wo = conv_output_size(w, kw, sw, pw)
-    if ph or pw:
-        x_pad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-        x_pad[:, :, ph:ph + h, pw:pw + w] = x
-    else:
-        x_pad = x
-    cols = xp.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, :, i, j] = x_pad[_tap(i, j, (sh, sw), (ho, wo))]
-    return cols.reshape(n, c * kh * kw, ho * wo)
+    if out is None:
+        out = xp.zeros((n, c * kh * kw, ho * wo), dtype=x.dtype)
+    cols = out.reshape(n, c, kh, kw, ho, wo)
+    for i, rows_out, rows_in in _taps(kh, sh, ph, h, ho):
+        for j, cols_out, cols_in in _taps(kw, sw, pw, w, wo):
+            cols[:, :, i, j, rows_out, cols_out] = x[:, :, rows_in, cols_in]
+    return out
 
 
 def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0)):
@@ -114,7 +131,7 @@ def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0)):
 
     ``<im2col(x), cols> == <x, col2im(cols)>`` for all x and cols.
     Pixels no window reaches (stride larger than kernel, or a remainder at the
-    right edge) get zero.
+    right edge) get zero; entries that fell in the padding are dropped.
     """
     xp = get_array_module(cols)
     n, c, h, w = x_shape
@@ -124,10 +141,8 @@ def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0)):
     if cols.shape != (n, c * kh * kw, ho * wo):
         raise ValueError(f"cols has shape {cols.shape}, expected {(n, c * kh * kw, ho * wo)} for image {x_shape}")
     cols = cols.reshape(n, c, kh, kw, ho, wo)
-    x_pad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            x_pad[_tap(i, j, (sh, sw), (ho, wo))] += cols[:, :, i, j]
-    if ph or pw:
-        return xp.ascontiguousarray(x_pad[:, :, ph:ph + h, pw:pw + w])
-    return x_pad
+    x = xp.zeros(x_shape, dtype=cols.dtype)
+    for i, rows_out, rows_in in _taps(kh, sh, ph, h, ho):
+        for j, cols_out, cols_in in _taps(kw, sw, pw, w, wo):
+            x[:, :, rows_in, cols_in] += cols[:, :, i, j, rows_out, cols_out]
+    return x

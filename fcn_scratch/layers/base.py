@@ -21,6 +21,7 @@ class Layer:
         self.training = True
         self.cache = None
         self.output_shape = None
+        self._scratch = {}
 
     def __call__(self, *args, **kwargs):
         out = self.forward(*args, **kwargs)
@@ -69,7 +70,23 @@ class Layer:
                     value = value.astype(backend.check_float_dtype(dtype), copy=False)
                 store[name] = value
         self.cache = None
+        self._scratch = {}
         return self
+
+    def scratch(self, name, shape, dtype, xp, key=None):
+        """A zero-initialised work array that the layer keeps and hands out again.
+
+        The same array comes back while ``(shape, dtype, xp, key)`` stay the
+        same, so a training step reuses the memory of the last one instead of
+        allocating (and page-faulting) a large temporary every time. What it
+        holds is whatever the layer last wrote there.
+        """
+        ident = (tuple(shape), xp.dtype(dtype), xp.__name__, key)
+        entry = self._scratch.get(name)
+        if entry is None or entry[0] != ident:
+            entry = (ident, xp.zeros(shape, dtype=dtype))
+            self._scratch[name] = entry
+        return entry[1]
 
     def saved(self):
         """The cache of the last forward, or a clear error if there was none."""

@@ -15,6 +15,8 @@ class Conv2d(Layer):
               dx = col2im(W_col.T @ dy)
 
     Weights start He-normal (fan-in ``C_in*kh*kw``), bias at zero.
+    The column matrices (the largest arrays of a step) live in buffers the
+    layer reuses from one call to the next (:meth:`Layer.scratch`).
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
@@ -39,7 +41,10 @@ class Conv2d(Layer):
         n, _, h, w = x.shape
         ho = conv_output_size(h, self.kernel_size[0], self.stride[0], self.padding[0])
         wo = conv_output_size(w, self.kernel_size[1], self.stride[1], self.padding[1])
-        cols = im2col(x, self.kernel_size, self.stride, self.padding)
+        xp = backend.get_array_module(x)
+        kh, kw = self.kernel_size
+        cols = im2col(x, self.kernel_size, self.stride, self.padding,
+                      out=self.scratch("cols", (n, self.in_channels * kh * kw, ho * wo), x.dtype, xp, key=x.shape))
         w_col = self.params["weight"].reshape(self.out_channels, -1)
         y = w_col @ cols
         if "bias" in self.params:
@@ -56,5 +61,7 @@ class Conv2d(Layer):
         self.grads["weight"] = matmul_sum_batch(dy, cols).reshape(weight.shape)
         if "bias" in self.params:
             self.grads["bias"] = dy.sum(axis=(0, 2))
-        d_cols = weight.reshape(self.out_channels, -1).T @ dy
+        xp = backend.get_array_module(dy)
+        d_cols = xp.matmul(weight.reshape(self.out_channels, -1).T, dy,
+                           out=self.scratch("d_cols", cols.shape, cols.dtype, xp))
         return col2im(d_cols, x_shape, self.kernel_size, self.stride, self.padding)

@@ -77,8 +77,7 @@ class MaxPool2d(Layer):
                 y = x_pad[window].copy()
                 continue
             v = x_pad[window]
-            better = v > y
-            arg[better] = t
+            xp.copyto(arg, t, where=v > y)
             xp.maximum(y, v, out=y)
         self.cache = (x.shape, arg)
         if self.return_indices:
@@ -102,8 +101,13 @@ class MaxPool2d(Layer):
         (ph, pw), (h, w) = self.padding, x_shape[2:]
         dx_pad = xp.zeros(self._padded_shape(x_shape, arg.shape[2:]), dtype=grad_out.dtype)
         zero = grad_out.dtype.type(0)
+        overlapping = any(s < k for s, k in zip(self.stride, self.kernel_size))
         for t, window in self._windows(arg.shape[2:]):
-            dx_pad[window] += xp.where(arg == t, grad_out, zero)
+            routed = xp.where(arg == t, grad_out, zero)
+            if overlapping:
+                dx_pad[window] += routed
+            else:
+                dx_pad[window] = routed
         if dx_pad.shape == tuple(x_shape):
             return dx_pad
         return xp.ascontiguousarray(dx_pad[:, :, ph:ph + h, pw:pw + w])

@@ -1,0 +1,316 @@
+"""Benchmark: FCN-8s on the bench configuration, layer by layer, against the machine's own
+matrix-product speed and (when installed) PyTorch, in one run.
+
+    python -m fcn_scratch.bench                  # CPU, the full table
+    python -m fcn_scratch.bench --device cuda    # the same on CuPy
+    python -m fcn_scratch.bench --quick          # a small configuration, seconds (the tests use it)
+    python -m fcn_scratch.bench --json out.json
+
+Bench configuration: FCN-8s, float32, batch 8 x 3 x 128 x 128, 21 classes, widths
+16-32-64-128-128, two 3x3 convolutions per block, fc6 3x3 to 256, fc7 1x1 to 256.
+Every time is the median of ``--repeats`` runs after a warm-up. Machines are noisy:
+compare figures from the same run (the ratio columns), not across runs.
+
+On machines that set ``OPENBLAS_CORETYPE`` (these development machines do), NumPy's
+BLAS runs an older, slower kernel; measure as a user's machine would with
+``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m fcn_scratch.bench``.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+from . import backend
+from .functional import conv2d_naive, im2col
+from .layers import Conv2d, ConvTranspose2d, MaxPool2d, SoftmaxCrossEntropy
+from .models import build
+from .optim import SGD
+
+BENCH = dict(batch=8, size=128, num_classes=21, widths=(16, 32, 64, 128, 128), convs_per_block=2,
+             fc_channels=256, fc6_kernel=3)
+QUICK = dict(batch=2, size=64, num_classes=5, widths=(8, 8, 16, 16, 16), convs_per_block=1,
+             fc_channels=32, fc6_kernel=3)
+
+
+def timeit(fn, device, repeats, warmup=1):
+    """Median seconds of ``fn()`` over ``repeats`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    backend.synchronize(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        backend.synchronize(device)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def make_model(cfg, device):
+    model = build("fcn8s", num_classes=cfg["num_classes"], widths=cfg["widths"],
+                  convs_per_block=cfg["convs_per_block"], fc_channels=cfg["fc_channels"],
+                  fc6_kernel=cfg["fc6_kernel"], rng=backend.host_rng(0))
+    for layer in (model.score_fr, model.score_pool4, model.score_pool3):
+        layer.params["weight"][...] = backend.host_rng(1).standard_normal(layer.params["weight"].shape) * 0.01
+    return model.to(device)
+
+
+def inputs(cfg, device):
+    rng = backend.host_rng(0)
+    xp = backend.xp_for(device)
+    x = xp.asarray(rng.standard_normal((cfg["batch"], 3, cfg["size"], cfg["size"])).astype(np.float32))
+    y = xp.asarray(rng.integers(0, cfg["num_classes"], (cfg["batch"], cfg["size"], cfg["size"])))
+    return x, y
+
+
+def model_times(cfg, device, repeats):
+    """Forward and training-step times of our FCN-8s, and the step's peak host memory."""
+    model = make_model(cfg, device)
+    x, y = inputs(cfg, device)
+    loss = SoftmaxCrossEntropy()
+    optimizer = SGD(model, lr=1e-4, momentum=0.9)
+
+    def step():
+        loss(model(x), y)
+        model.backward(loss.backward())
+        optimizer.step()
+
+    model.eval()
+    forward = timeit(lambda: model(x), device, repeats)
+    model.train()
+    train = timeit(step, device, repeats)
+    peak = peak_memory(step, device)
+    return {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "peak_mb": peak / 2 ** 20}, model
+
+
+def peak_memory(fn, device):
+    """Peak bytes allocated while ``fn`` runs (tracemalloc on the host, CuPy's pool on the GPU)."""
+    if device == "cuda":
+        pool = backend.xp_for("cuda").get_default_memory_pool()
+        fn()
+        return pool.total_bytes()
+    fn()
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def layer_inputs(model, x):
+    """Run one forward pass and note the input of each convolution, transposed convolution and pool."""
+    seen = {}
+    for name, layer in model.layers.items():
+        if isinstance(layer, (Conv2d, ConvTranspose2d, MaxPool2d)):
+            def record(inp, *args, _name=name, _orig=layer.forward):
+                seen[_name] = inp
+                return _orig(inp, *args)
+            layer.forward = record
+    try:
+        model(x)
+    finally:
+        for layer in model.layers.values():
+            layer.__dict__.pop("forward", None)
+    return seen
+
+
+def flops(layer, x_shape, out_shape):
+    """Forward multiply-adds times 2 (backward is twice that: dx and dW)."""
+    if isinstance(layer, Conv2d):
+        kh, kw = layer.kernel_size
+        return 2 * int(np.prod(out_shape)) * layer.in_channels * kh * kw
+    if isinstance(layer, ConvTranspose2d):
+        kh, kw = layer.kernel_size
+        return 2 * int(np.prod(x_shape)) * layer.out_channels * kh * kw
+    return 0
+
+
+def gemm_shape(layer, x_shape, out_shape):
+    """(M, K, L): the matrix product a layer's forward does, M x K times K x L."""
+    n = x_shape[0]
+    kh, kw = layer.kernel_size
+    if isinstance(layer, Conv2d):
+        return layer.out_channels, layer.in_channels * kh * kw, n * out_shape[2] * out_shape[3]
+    return layer.out_channels * kh * kw, layer.in_channels, n * x_shape[2] * x_shape[3]
+
+
+def layer_table(model, x, device, repeats):
+    xp = backend.xp_for(device)
+    rows = []
+    for name, inp in layer_inputs(model, x).items():
+        layer = model.layers[name]
+        out = layer(inp)
+        grad = xp.ones_like(out)
+        fwd = timeit(lambda: layer(inp), device, repeats)
+        bwd = timeit(lambda: layer.backward(grad), device, repeats)
+        f = flops(layer, inp.shape, out.shape)
+        row = {"layer": name, "type": type(layer).__name__, "input": list(inp.shape), "forward_ms": fwd * 1e3,
+               "backward_ms": bwd * 1e3, "gflop": f / 1e9}
+        if f:
+            m, k, l = gemm_shape(layer, inp.shape, out.shape)
+            a = xp.ones((m, k), np.float32)
+            b = xp.ones((k, l), np.float32)
+            gemm = timeit(lambda: a @ b, device, repeats)
+            row.update(gemm_ms=gemm * 1e3, fwd_gflops=f / fwd / 1e9, gemm_gflops=f / gemm / 1e9,
+                       fwd_over_gemm=fwd / gemm)
+        rows.append(row)
+    return rows
+
+
+def torch_times(cfg, repeats):
+    """The same FCN-8s in PyTorch on the CPU, same threads: forward and training step, or None."""
+    try:
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+
+    class TorchFCN8s(nn.Module):
+        def __init__(self):
+            super().__init__()
+            layers, c = [], 3
+            self.pools = []
+            for w in cfg["widths"]:
+                for _ in range(cfg["convs_per_block"]):
+                    layers += [nn.Conv2d(c, w, 3, padding=1), nn.ReLU(inplace=True)]
+                    c = w
+                layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
+                self.pools.append(len(layers) - 1)
+            self.features = nn.Sequential(*layers)
+            k, n = cfg["fc6_kernel"], cfg["num_classes"]
+            self.head = nn.Sequential(nn.Conv2d(c, cfg["fc_channels"], k, padding=k // 2), nn.ReLU(True),
+                                      nn.Dropout(0.5), nn.Conv2d(cfg["fc_channels"], cfg["fc_channels"], 1),
+                                      nn.ReLU(True), nn.Dropout(0.5), nn.Conv2d(cfg["fc_channels"], n, 1))
+            self.score_pool4 = nn.Conv2d(cfg["widths"][3], n, 1)
+            self.score_pool3 = nn.Conv2d(cfg["widths"][2], n, 1)
+            self.upscore2 = nn.ConvTranspose2d(n, n, 4, 2, bias=False)
+            self.upscore_pool4 = nn.ConvTranspose2d(n, n, 4, 2, bias=False)
+            self.upscore8 = nn.ConvTranspose2d(n, n, 16, 8, bias=False)
+            self.upscore8.weight.requires_grad_(False)
+
+        def forward(self, x):
+            skips = []
+            h = x
+            for i, layer in enumerate(self.features):
+                h = layer(h)
+                if i in self.pools[2:4]:
+                    skips.append(h)
+            pool3, pool4 = skips
+            s = self.head(h)
+            s = self.upscore2(s)[:, :, 1:1 + pool4.shape[2], 1:1 + pool4.shape[3]] + self.score_pool4(pool4)
+            s = self.upscore_pool4(s)[:, :, 1:1 + pool3.shape[2], 1:1 + pool3.shape[3]] + self.score_pool3(pool3)
+            return self.upscore8(s)[:, :, 4:4 + x.shape[2], 4:4 + x.shape[3]]
+
+    model = TorchFCN8s()
+    x = torch.randn(cfg["batch"], 3, cfg["size"], cfg["size"])
+    y = torch.randint(0, cfg["num_classes"], (cfg["batch"], cfg["size"], cfg["size"]))
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-4, momentum=0.9)
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y, ignore_index=255).backward()
+        opt.step()
+
+    model.eval()
+    with torch.no_grad():
+        forward = timeit(lambda: model(x), "cpu", repeats)
+    model.train()
+    train = timeit(step, "cpu", repeats)
+    return {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "threads": torch.get_num_threads(),
+            "version": torch.__version__}
+
+
+def naive_vs_im2col(device, repeats):
+    """What im2col buys: the loop-over-pixels convolution against im2col + one product, on (2, 8, 32, 32)."""
+    rng = backend.host_rng(0)
+    xp = backend.xp_for(device)
+    x = xp.asarray(rng.standard_normal((2, 8, 32, 32)).astype(np.float32))
+    w = xp.asarray(rng.standard_normal((16, 8, 3, 3)).astype(np.float32))
+    naive = timeit(lambda: conv2d_naive(x, w, padding=1), device, max(1, repeats // 3))
+    fast = timeit(lambda: w.reshape(16, -1) @ im2col(x, (3, 3), (1, 1), (1, 1)), device, repeats)
+    return {"shape": [2, 8, 32, 32], "naive_ms": naive * 1e3, "im2col_ms": fast * 1e3, "speedup": naive / fast}
+
+
+def blas_info():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed (pip install threadpoolctl to see which BLAS kernel ran)"
+    return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
+                     f"threads={i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas")
+
+
+def run(quick=False, device="cpu", repeats=None):
+    cfg = QUICK if quick else BENCH
+    repeats = repeats or (3 if quick else 7)
+    backend.xp_for(device)
+    ours, model = model_times(cfg, device, repeats)
+    x, _ = inputs(cfg, device)
+    result = {
+        "date": time.strftime("%Y-%m-%d"), "device": device, "machine": f"{platform.machine()}, "
+        f"{os.cpu_count()} cores", "numpy": np.__version__, "blas": blas_info(),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"), "config": {**cfg, "widths": list(cfg["widths"])},
+        "ours": ours, "layers": layer_table(model, x, device, repeats), "naive": naive_vs_im2col(device, repeats),
+    }
+    result["torch"] = torch_times(cfg, repeats) if device == "cpu" else None
+    return result
+
+
+def format_table(r):
+    cfg, ours = r["config"], r["ours"]
+    lines = [f"FCN-8s, batch {cfg['batch']} x 3 x {cfg['size']} x {cfg['size']}, {cfg['num_classes']} classes, "
+             f"widths {cfg['widths']}, float32, device {r['device']} ({r['machine']}), {r['date']}",
+             f"numpy {r['numpy']}; BLAS: {r['blas']}; OPENBLAS_CORETYPE={r['openblas_coretype']}", ""]
+    lines.append(f"{'':<24}{'ours':>10}{'PyTorch':>10}{'ratio':>8}")
+    t = r["torch"]
+    for key, label in (("forward_ms", "forward (ms)"), ("step_ms", "training step (ms)")):
+        if t:
+            lines.append(f"{label:<24}{ours[key]:>10.1f}{t[key]:>10.1f}{ours[key] / t[key]:>8.2f}")
+        else:
+            lines.append(f"{label:<24}{ours[key]:>10.1f}{'-':>10}{'-':>8}")
+    lines.append(f"{'peak memory, step (MB)':<24}{ours['peak_mb']:>10.1f}")
+    if not t:
+        lines.append("(PyTorch not installed: no side-by-side column; it is not a dependency)")
+    else:
+        lines.append(f"(PyTorch {t['version']}, {t['threads']} threads)")
+    lines += ["", f"{'layer':<15}{'type':<17}{'fwd ms':>8}{'bwd ms':>8}{'GFLOP':>7}{'GFLOP/s':>9}"
+                  f"{'GEMM ms':>9}{'GEMM GF/s':>10}{'fwd/GEMM':>9}"]
+    for row in r["layers"]:
+        extra = (f"{row['fwd_gflops']:>9.1f}{row['gemm_ms']:>9.2f}{row['gemm_gflops']:>10.1f}"
+                 f"{row['fwd_over_gemm']:>9.2f}") if "gemm_ms" in row else ""
+        lines.append(f"{row['layer']:<15}{row['type']:<17}{row['forward_ms']:>8.2f}{row['backward_ms']:>8.2f}"
+                     f"{row['gflop']:>7.3f}" + extra)
+    pool = sum(row["forward_ms"] + row["backward_ms"] for row in r["layers"] if row["type"] == "MaxPool2d")
+    lines.append(f"max-pooling forward + backward: {pool:.1f} ms = {pool / ours['step_ms']:.0%} of the step "
+                 "(layers timed alone)")
+    n = r["naive"]
+    lines += ["", f"naive loop convolution {n['shape']}: {n['naive_ms']:.1f} ms; im2col + product: "
+                  f"{n['im2col_ms']:.2f} ms ({n['speedup']:.0f}x faster)"]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m fcn_scratch.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small configuration that runs in seconds")
+    parser.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    result = run(args.quick, args.device, args.repeats)
+    print(format_table(result))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

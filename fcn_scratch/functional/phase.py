@@ -1,0 +1,90 @@
+"""Transposed convolution by phases: the fast path when the stride divides the kernel.
+
+FCN upsamples with kernel ``k = 2s`` and stride ``s`` (x2: k=4, s=2; x8:
+k=16, s=8). Cut the output into ``s x s`` blocks. Kernel tap ``i = t*s + p``
+of input pixel ``h`` lands on output row ``h*s + i = (h + t)*s + p``: offset
+``p`` inside block ``h + t``. So with ``k = m*s`` each output block is fed by
+an ``m x m`` neighbourhood of input pixels, and every output pixel by exactly
+``m x m`` taps (2 x 2 for FCN).
+
+That makes the transposed convolution an ordinary *convolution* with a small
+``m x m`` kernel (padding ``m - 1``) that produces ``C_out * s * s`` channels,
+one per output phase ``(p, q)``, followed by a reshuffle of those channels into
+the ``s x s`` positions of each block ("depth to space", as in sub-pixel
+convolution):
+
+    Z[n, (o, p, q), b, c] = sum_{ch, a, e} K[(o, p, q), ch, a, e] * x_pad[n, ch, b + a, c + e]
+    K[(o, p, q), ch, a, e] = W[ch, o, (m-1-a)*s + p, (m-1-e)*s + q]
+    y[n, o, b*s + p, c*s + q] = Z[n, (o, p, q), b, c]
+
+The arithmetic is the same as "matmul then col2im", but the large column
+matrix of that route (``m*m`` times the output: 44 MB for the bench
+configuration's ``upscore8``) and its ``k*k`` strided adds are replaced by an
+im2col of the small input and one transpose of the output. The layer tests
+hold it to the plain route and to the definition.
+"""
+from ..backend import get_array_module
+from .im2col import col2im, im2col
+from .matmul import matmul_sum_batch
+
+
+def applies(kernel_size, stride, padding):
+    """True when the phase path can run: no padding and a stride > 1 that divides the kernel."""
+    return (tuple(padding) == (0, 0) and any(s > 1 for s in stride)
+            and all(k % s == 0 for k, s in zip(kernel_size, stride)))
+
+
+def phase_kernel(weight, stride):
+    """W (C_in, C_out, m*sh, n*sw) -> K (C_out*sh*sw, C_in*m*n) as the formula in the module docstring."""
+    c_in, c_out, kh, kw = weight.shape
+    (sh, sw), m, n = stride, kh // stride[0], kw // stride[1]
+    w6 = weight.reshape(c_in, c_out, m, sh, n, sw)[:, :, ::-1, :, ::-1, :]
+    return w6.transpose(1, 3, 5, 0, 2, 4).reshape(c_out * sh * sw, c_in * m * n)
+
+
+def _unphase_kernel(k_grad, weight_shape, stride):
+    """The adjoint of :func:`phase_kernel`'s rearrangement: dK -> dW."""
+    c_in, c_out, kh, kw = weight_shape
+    (sh, sw), m, n = stride, kh // stride[0], kw // stride[1]
+    w6 = k_grad.reshape(c_out, sh, sw, c_in, m, n).transpose(3, 0, 4, 1, 5, 2)[:, :, ::-1, :, ::-1, :]
+    return w6.reshape(weight_shape)
+
+
+def conv_transpose_phase(x, weight, stride, out_hw):
+    """Transposed convolution (no padding, stride | kernel) as a phase convolution.
+
+    x (N, C_in, H, W), weight (C_in, C_out, kh, kw) -> (y (N, C_out, H_out, W_out), cols), where
+    ``out_hw = (H_out, W_out)`` is at least ``((H-1) sh + kh, (W-1) sw + kw)`` (rows past it, from
+    output_padding, are zero) and ``cols`` is the im2col of x that the backward pass needs.
+    """
+    xp = get_array_module(x)
+    n, _, h, w = x.shape
+    _, c_out, kh, kw = weight.shape
+    (sh, sw), m, q = stride, kh // stride[0], kw // stride[1]
+    cols = im2col(x, (m, q), (1, 1), (m - 1, q - 1))
+    z = phase_kernel(weight, stride) @ cols
+    hb, wb = h + m - 1, w + q - 1
+    y = z.reshape(n, c_out, sh, sw, hb, wb).transpose(0, 1, 4, 2, 5, 3).reshape(n, c_out, hb * sh, wb * sw)
+    if y.shape[2:] != tuple(out_hw):
+        full = xp.zeros((n, c_out) + tuple(out_hw), dtype=x.dtype)
+        full[:, :, :hb * sh, :wb * sw] = y
+        y = full
+    return y, cols
+
+
+def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride):
+    """Gradients of :func:`conv_transpose_phase`: ``(dx (N, C_in, H, W), dW (C_in, C_out, kh, kw))``.
+
+    The phase convolution's own backward: "space to depth" of the gradient
+    (the inverse reshuffle), then ``dK = sum_n dZ[n] @ cols[n].T`` and
+    ``dx = col2im(K.T @ dZ)``.
+    """
+    n, _, h, w = x_shape
+    _, c_out, kh, kw = weight.shape
+    (sh, sw), m, q = stride, kh // stride[0], kw // stride[1]
+    hb, wb = h + m - 1, w + q - 1
+    dz = grad_out[:, :, :hb * sh, :wb * sw].reshape(n, c_out, hb, sh, wb, sw).transpose(0, 1, 3, 5, 2, 4)
+    dz = dz.reshape(n, c_out * sh * sw, hb * wb)
+    d_weight = _unphase_kernel(matmul_sum_batch(dz, cols), weight.shape, stride)
+    dx = col2im(phase_kernel(weight, stride).T @ dz, x_shape, (m, q), (1, 1), (m - 1, q - 1))
+    return dx, d_weight
