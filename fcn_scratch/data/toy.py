@@ -2,7 +2,7 @@
 
 Each sample is made from ``(seed, split, index)`` alone, so it is the same on
 every machine and every run, and costs nothing to store. An image holds one
-to four shapes (circle, square, triangle, ring, cross) with random sizes,
+to three shapes (circle, square, triangle, ring, cross) with random sizes,
 positions, rotations and colours, over a textured, noisy background. Shapes
 overlap (the later one wins), run off the image borders, and have slanted or
 curved boundaries, so a net that upsamples coarsely (FCN-32s) visibly loses
@@ -68,9 +68,9 @@ def make_sample(index, seed=0, split="train", image_size=64, num_classes=6):
     image, bg = _background(rng, s)
     labels = np.zeros((s, s), np.int64)
     yy, xx = np.mgrid[0:s, 0:s].astype(np.float64)
-    for _ in range(rng.integers(1, 5)):
+    for _ in range(rng.integers(1, 4)):
         cls = int(rng.integers(1, num_classes))
-        r = rng.uniform(0.12, 0.32) * s
+        r = rng.uniform(0.18, 0.38) * s
         cy, cx = rng.uniform(-0.1, 1.1, 2) * s
         mask = _shape_mask(SHAPES[cls - 1], yy, xx, cy, cx, r, rng.uniform(0, 2 * math.pi))
         colour = rng.uniform(0, 1, 3)

@@ -57,7 +57,7 @@ class SoftmaxCrossEntropy(Layer):
         log_p = log_softmax(logits)
         picked = xp.take_along_axis(log_p, safe[:, None], axis=1)[:, 0]
         count = int(valid.sum())
-        loss = -float((picked * valid).sum()) / max(count, 1)
+        loss = -float((picked * valid).sum()) / count if count else 0.0
         self.cache = (log_p, safe, valid, count)
         return loss
 

@@ -1,0 +1,109 @@
+"""Lesson 5: gradient checking, or how we know every backward pass is right.
+
+A hand-written backward can be wrong in ways no test of the forward pass
+sees. The check: compare it with a numerical derivative. For a scalar
+function f of x, the central difference
+
+    df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2h)
+
+is accurate to O(h^2) (the one-sided difference only to O(h)). We compare
+with a *relative* error, so that big and small gradients are judged alike:
+
+    error = max |analytic - numeric| / max(|analytic|, |numeric|)
+
+Use float64. Rounding in f is about 1e-16 |f| in float64 but 1e-7 |f| in
+float32; divided by 2h = 2e-6 that leaves 1e-10 against 1e-1: float32 cannot
+tell a right gradient from a wrong one.
+
+For a layer we check L = sum(layer(x) * g) with a fixed random g, so that
+backward receives g, and we perturb the input and every parameter.
+"""
+import numpy as np
+
+from _common import figure, parse_args, save, section
+from fcn_scratch import backend
+from fcn_scratch.gradcheck import check_layer, numerical_gradient, relative_error, worst
+from fcn_scratch.layers import (Conv2d, ConvTranspose2d, Crop, MaxPool2d, MaxUnpool2d, ReLU,
+                                SoftmaxCrossEntropy)
+from fcn_scratch.models import build
+
+
+def main():
+    args = parse_args(__doc__, "05_gradient_checking")
+    xp = backend.xp_for(args.device)
+    rng = np.random.default_rng(0)
+
+    section("1. Central differences, and why float64")
+    x64 = rng.standard_normal(5)
+    steps = np.logspace(-12, -1, 23)
+    errors = {}
+    for dtype in (np.float64, np.float32):
+        x = x64.astype(dtype)
+        exact = 3 * x64 ** 2 * np.cos(x64 ** 3)
+        errs = []
+        for h in steps:
+            numeric = np.array([(np.sin((x[i] + dtype(h)) ** 3) - np.sin((x[i] - dtype(h)) ** 3)) / (2 * h)
+                                for i in range(5)], np.float64)
+            errs.append(relative_error(exact, numeric)[0])
+        errors[np.dtype(dtype).name] = errs
+        best = int(np.argmin(errs))
+        print(f"{np.dtype(dtype).name}: best relative error {errs[best]:.1e} at h = {steps[best]:.0e}")
+
+    section("2. Every layer, in float64")
+    print(f"{'layer':<40}{'worst error':>12}  where")
+    with backend.default_dtype("float64"):
+        x = xp.asarray(rng.standard_normal((2, 3, 7, 8)))
+        distinct = xp.asarray(rng.permutation(2 * 3 * 7 * 8).reshape(2, 3, 7, 8) / 336.0)
+        pooled, idx = MaxPool2d(2, return_indices=True)(distinct)
+        labels = rng.integers(0, 3, (2, 7, 8))
+        labels[0, 0] = 255
+        cases = [
+            ("Conv2d(3, 4, 3, padding=1)", Conv2d(3, 4, 3, padding=1, rng=rng), (x,)),
+            ("Conv2d(3, 2, 3, stride=2)", Conv2d(3, 2, 3, stride=2, rng=rng), (x,)),
+            ("ConvTranspose2d(3, 2, 4, stride=2)", ConvTranspose2d(3, 2, 4, stride=2, rng=rng), (x,)),
+            ("ConvTranspose2d(3, 2, 3, 2, padding=1)", ConvTranspose2d(3, 2, 3, 2, padding=1, rng=rng), (x,)),
+            ("MaxPool2d(3, 2, padding=1, ceil_mode)", MaxPool2d(3, 2, 1, ceil_mode=True), (distinct,)),
+            ("MaxUnpool2d(2)", MaxUnpool2d(2), (pooled, idx)),
+            ("ReLU", ReLU(), (x + 0.1 * xp.sign(x),)),
+            ("Crop(1)", Crop(1), (x, (5, 5))),
+            ("SoftmaxCrossEntropy", SoftmaxCrossEntropy(), (x, xp.asarray(labels))),
+        ]
+        results = []
+        for name, layer, inputs in cases:
+            layer.to(args.device)
+            where, err, index = worst(check_layer(layer, *inputs))
+            results.append((name, err))
+            print(f"{name:<40}{err:>12.1e}  {where} {index}")
+            assert err < 1e-6, name
+
+        section("3. A whole FCN-8s at once")
+        model = build("fcn8s", num_classes=3, widths=(2, 2, 3, 3, 3), convs_per_block=1, fc_channels=4,
+                      dropout=0.0, learn_final_upsampling=True, rng=rng).to(args.device)
+        for _, value, _ in model.named_parameters(include_frozen=True):
+            if not value.any():
+                value[...] = xp.asarray(rng.standard_normal(value.shape) * 0.5)
+        sample = 8 if args.quick else 40
+        res = check_layer(model, xp.asarray(rng.standard_normal((1, 3, 19, 22))), max_entries=sample)
+        name, err, index = worst(res)
+        print(f"{len(res)} arrays ({sample} sampled entries each): worst error {err:.1e} in {name} at {index}")
+
+    section("4. A wrong backward is caught")
+    bad = Conv2d(2, 2, 3, dtype=np.float64, rng=rng).to(args.device)
+    original = bad.backward
+    bad.backward = lambda g: original(g) * 1.001
+    where, err, _ = worst(check_layer(bad, xp.asarray(rng.standard_normal((1, 2, 5, 5)))))
+    print(f"input gradient off by 0.1%: the check reports {err:.1e} in '{where}'")
+
+    fig, ax = figure(1, 2, (4.5, 3.4))
+    for dtype_name, errs in errors.items():
+        ax[0, 0].loglog(steps, errs, "o-", label=dtype_name)
+    ax[0, 0].set(xlabel="step h", ylabel="relative error", title="central difference of sin(x^3)")
+    ax[0, 0].legend()
+    ax[0, 1].barh([n for n, _ in results], [max(e, 1e-16) for _, e in results])
+    ax[0, 1].set_xscale("log")
+    ax[0, 1].set(xlabel="worst relative error (float64)", title="every layer")
+    save(fig, args, "gradient_check")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Lesson 7: FCN-32s, FCN-16s and FCN-8s, and the skips that fuse pool4 and pool3.
+
+The encoder leaves class scores (score_fr) at stride 32. FCN-32s upsamples
+them 32x in one step: right classes, blobby boundaries. The skip
+architecture adds back finer information:
+
+    FCN-16s: upsample score_fr 2x, add a 1x1-conv score map of pool4 (stride 16), upsample 16x
+    FCN-8s:  and then 2x again, add a score map of pool3 (stride 8), upsample 8x
+
+Alignment. Upsampled maps come out a little larger than the map they are
+fused with, and are cropped. With 3x3 convolutions padded by 1 and 2x2
+pooling, pixel j of a stride-S map sits at input coordinate S*j + (S-1)/2,
+and a bilinear x f upsampling (kernel 2f, stride f) is offset by f/2 from
+the finer grid: so the crops are at 1 (x2), 4 (x8), 8 (x16) and 16 (x32).
+The reference Caffe model instead pads conv1 by 100 pixels, so that its
+unpadded 7x7 fc6 still fits small images, and crops at the offsets that
+padding causes (19 for the final x8 of FCN-8s).
+
+Initialization. The score layers (score_fr, score_pool4, score_pool3) start
+at zero: a fresh net outputs all-zero logits, so its first loss is exactly
+ln(num_classes), and each skip starts contributing nothing, so a fresh FCN-8s
+predicts what its coarse path alone predicts. Training grows the skips from there.
+"""
+import math
+
+import numpy as np
+
+from _common import figure, parse_args, save, section
+from fcn_scratch import backend
+from fcn_scratch.data import make_sample
+from fcn_scratch.layers import SoftmaxCrossEntropy
+from fcn_scratch.models import build
+
+
+def main():
+    args = parse_args(__doc__, "07_fcn_skips")
+    xp = backend.xp_for(args.device)
+    cfg = dict(widths=(4, 4, 8, 8, 8), fc_channels=16) if args.quick else {}
+    size = 64 if args.quick else 128
+
+    section("1. The three nets")
+    models = {name: build(name, num_classes=6, rng=np.random.default_rng(0), **cfg).to(args.device)
+              for name in ("fcn32s", "fcn16s", "fcn8s")}
+    for name, model in models.items():
+        print(f"{name}: {model.num_parameters():>9,} parameters ({model.num_parameters(False):,} trainable)")
+    print()
+    print(models["fcn8s"].summary((3, size, size)))
+
+    section("2. Crops that align the maps (input 67 x 93)")
+    m = models["fcn8s"]
+    x = xp.zeros((1, 3, 67, 93), np.float32)
+    m.eval()(x)
+    for name in ("pool3", "pool4", "score_fr", "upscore2", "crop_upscore2", "upscore_pool4", "crop_upscore_pool4",
+                 "upscore8", "crop_upscore8"):
+        layer = m.layers[name]
+        note = f"  crop offset {layer.offset}" if name.startswith("crop") else ""
+        print(f"{name:<20}{str(layer.output_shape):<22}{note}")
+
+    section("3. Zero-initialized scores: first loss is ln(num_classes)")
+    image, labels = make_sample(7, image_size=size)
+    x = xp.asarray(image[None])
+    ce = SoftmaxCrossEntropy()
+    for name, model in models.items():
+        print(f"{name}: first loss {ce(model(x), xp.asarray(labels[None])):.6f}   ln(6) = {math.log(6):.6f}")
+
+    section("4. A fresh FCN-8s is its coarse path")
+    m = models["fcn8s"].eval()
+    rng = np.random.default_rng(1)
+    m.score_fr.params["weight"][...] = xp.asarray(rng.standard_normal(m.score_fr.params["weight"].shape) * 0.2)
+    logits = m(x)
+    score_fr, skips = m.encode(x)
+    up = m.crop_upscore2(m.upscore2(score_fr), skips["pool4"].shape)
+    up = m.crop_upscore_pool4(m.upscore_pool4(up), skips["pool3"].shape)
+    coarse = m.crop_upscore8(m.upscore8(up), x.shape)
+    print(f"largest difference between FCN-8s and its coarse path alone: {float(xp.abs(logits - coarse).max()):.1e}")
+    ce(logits, xp.asarray(labels[None]))
+    m.train().backward(ce.backward())
+    for name in ("score_pool4", "score_pool3"):
+        g = float(xp.abs(m.layers[name].grads["weight"]).max())
+        print(f"after one backward pass, |d loss / d {name}.weight| reaches {g:.2e}: the skip starts learning")
+
+    fig, ax = figure(1, 4, (3, 3))
+    ax[0, 0].imshow(image.transpose(1, 2, 0))
+    ax[0, 0].set_title("image")
+    maps = [(score_fr, "score_fr (stride 32)"), (up, "after 2 x2 steps (stride 8)"), (logits, "logits (stride 1)")]
+    for a, (mp, title) in zip(ax[0, 1:], maps):
+        a.imshow(backend.to_host(mp)[0, 1], cmap="magma", interpolation="nearest")
+        a.set_title(title)
+    for a in ax[0]:
+        a.axis("off")
+    save(fig, args, "coarse_path")
+
+
+if __name__ == "__main__":
+    main()

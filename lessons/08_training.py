@@ -1,0 +1,76 @@
+"""Lesson 8: training FCN-8s on the toy shapes, and measuring it as the paper does.
+
+The pieces, each from the package:
+
+- data: ToySegmentation draws images of circles, squares, triangles, rings
+  and crosses over textured backgrounds, from a seed, so every run sees the
+  same data; DataLoader batches and shuffles them (seeded per epoch);
+- model: FCN8s; optimizer: Adam over model.named_parameters() (the frozen
+  final upsampling is not among them);
+- one step: logits = model(x); loss = SoftmaxCrossEntropy(logits, labels);
+  model.backward(loss.backward()); optimizer.step();
+- Trainer: epochs of those steps with progress lines, an evaluation on the
+  validation split after each epoch, metrics.jsonl, best and last checkpoints.
+
+The paper's four numbers come from one confusion matrix over the whole
+validation set: pixel accuracy, mean (class) accuracy, mean IU (intersection
+over union, averaged over classes) and frequency-weighted IU.
+"""
+import numpy as np
+
+from _common import parse_args, section
+from fcn_scratch import backend
+from fcn_scratch.data import DataLoader, RandomHorizontalFlip, ToySegmentation
+from fcn_scratch.models import build
+from fcn_scratch.optim import Adam
+from fcn_scratch.train import Trainer, evaluate, predict_batch
+from fcn_scratch.viz import plot_confusion, plot_curves, plot_predictions
+
+
+def main():
+    args = parse_args(__doc__, "08_training")
+    if args.quick:
+        size, n_train, epochs, cfg = 32, 32, 2, dict(widths=(4, 8, 8, 8, 8), fc_channels=16, dropout=0.0)
+    else:
+        size, n_train, epochs, cfg = 48, 4000, 8, dict(dropout=0.0)
+
+    section("1. Data")
+    train_set = ToySegmentation("train", n_train, size, seed=0)
+    val_set = ToySegmentation("val", 200 if not args.quick else 8, size, seed=0)
+    train_loader = DataLoader(train_set, 8, shuffle=True, seed=0, transform=RandomHorizontalFlip(), drop_last=True)
+    val_loader = DataLoader(val_set, 16)
+    print(f"{len(train_set)} training and {len(val_set)} validation images of {size} x {size}, "
+          f"classes {train_set.class_names}")
+
+    section("2. Model and optimizer")
+    model = build("fcn8s", num_classes=6, class_names=train_set.class_names, rng=backend.host_rng(0), **cfg)
+    model.to(args.device)
+    optimizer = Adam(model, lr=2e-3)
+    print(f"FCN-8s with {model.num_parameters(False):,} trainable parameters, Adam at lr 2e-3 with poly decay")
+
+    section("3. Training")
+    trainer = Trainer(model, optimizer, train_loader, val_loader, args.out / "run", epochs, schedule="poly",
+                      meta={"mean": list(train_loader.mean), "std": list(train_loader.std)},
+                      progress_every=10.0)
+    history = trainer.fit()
+
+    section("4. The paper's metrics on the validation split")
+    metrics, confusion = evaluate(model, val_loader)
+    for key, label in (("pixel_acc", "pixel accuracy"), ("mean_acc", "mean accuracy"), ("mean_iu", "mean IU"),
+                       ("fw_iu", "frequency-weighted IU")):
+        print(f"{label:<24}{metrics[key]:.3f}")
+    for name, iu in zip(train_set.class_names, metrics["per_class_iu"]):
+        print(f"  IU {name:<12}{'n/a' if iu is None else f'{iu:.3f}'}")
+
+    plot_curves(history, args.out / "curves.png")
+    plot_confusion(confusion.matrix, args.out / "confusion.png", train_set.class_names)
+    examples = [val_set[i] for i in range(4)]
+    images, labels = val_loader.collate(examples)
+    predictions = predict_batch(model.eval(), images)
+    plot_predictions(np.stack([img for img, _ in examples]), labels, predictions, args.out / "predictions.png")
+    for name in ("curves", "confusion", "predictions"):
+        print(f"  saved {args.out / (name + '.png')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""What every lesson shares: its command-line flags, a timer, and saving figures.
+
+Not a lesson itself; each lesson imports it (``python lessons/NN_name.py`` puts
+this folder on the import path).
+"""
+import argparse
+import time
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from fcn_scratch import backend
+
+
+def parse_args(doc, name, extra=None):
+    """``--quick`` (seconds, for the tests), ``--out DIR`` and ``--device cpu|cuda``."""
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: runs in seconds")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "out" / name),
+                        help="where the figures go (default: lessons/out/%(default)s)".replace("%(default)s", name))
+    parser.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
+    if extra:
+        extra(parser)
+    args = parser.parse_args()
+    args.out = Path(args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def figure(rows=1, cols=1, size=(4, 3.2)):
+    """A matplotlib figure (no display needed) and its axes."""
+    fig = Figure(figsize=(size[0] * cols, size[1] * rows))
+    return fig, fig.subplots(rows, cols, squeeze=False)
+
+
+def save(fig, args, name):
+    """Save ``fig`` as ``<out>/<name>.png`` and say so."""
+    FigureCanvasAgg(fig)
+    path = args.out / f"{name}.png"
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    print(f"  saved {path}")
+    return path
+
+
+def timed(fn, repeats=3):
+    """Best of ``repeats`` wall-clock seconds of ``fn()``, and its result."""
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def section(title):
+    print(f"\n== {title} " + "=" * max(0, 66 - len(title)))
