@@ -74,7 +74,7 @@ def make_sample(index, seed=0, split="train", image_size=64, num_classes=6):
         cy, cx = rng.uniform(-0.1, 1.1, 2) * s
         mask = _shape_mask(SHAPES[cls - 1], yy, xx, cy, cx, r, rng.uniform(0, 2 * math.pi))
         colour = rng.uniform(0, 1, 3)
-        while np.abs(colour - bg).max() < 0.3:
+        while np.abs(colour - bg).max() < 0.45:
             colour = rng.uniform(0, 1, 3)
         shade = 1 + rng.uniform(-0.15, 0.15) * (yy - cy) / s
         image[mask] = colour * shade[mask][:, None]
