@@ -2,9 +2,9 @@
 
 The pieces, each from the package:
 
-- data: ToySegmentation draws images of circles, squares, triangles, rings
-  and crosses over textured backgrounds, from a seed, so every run sees the
-  same data; DataLoader batches and shuffles them (seeded per epoch);
+- data: ToySegmentation draws images of circles, squares and triangles (rings
+  and crosses too, with more classes) over textured backgrounds, from a seed,
+  so every run sees the same data; DataLoader batches and shuffles them (seeded per epoch);
 - model: FCN8s; optimizer: Adam over model.named_parameters() (the frozen
   final upsampling is not among them);
 - one step: logits = model(x); loss = SoftmaxCrossEntropy(logits, labels);
@@ -32,18 +32,18 @@ def main():
     if args.quick:
         size, n_train, epochs, cfg = 32, 32, 2, dict(widths=(4, 8, 8, 8, 8), fc_channels=16, dropout=0.0)
     else:
-        size, n_train, epochs, cfg = 48, 4000, 8, dict(dropout=0.0)
+        size, n_train, epochs, cfg = 64, 2000, 14, dict(dropout=0.0)
 
     section("1. Data")
-    train_set = ToySegmentation("train", n_train, size, seed=0)
-    val_set = ToySegmentation("val", 200 if not args.quick else 8, size, seed=0)
+    train_set = ToySegmentation("train", n_train, size, num_classes=4, seed=0)
+    val_set = ToySegmentation("val", 200 if not args.quick else 8, size, num_classes=4, seed=0)
     train_loader = DataLoader(train_set, 8, shuffle=True, seed=0, transform=RandomHorizontalFlip(), drop_last=True)
     val_loader = DataLoader(val_set, 16)
     print(f"{len(train_set)} training and {len(val_set)} validation images of {size} x {size}, "
           f"classes {train_set.class_names}")
 
     section("2. Model and optimizer")
-    model = build("fcn8s", num_classes=6, class_names=train_set.class_names, rng=backend.host_rng(0), **cfg)
+    model = build("fcn8s", num_classes=4, class_names=train_set.class_names, rng=backend.host_rng(0), **cfg)
     model.to(args.device)
     optimizer = Adam(model, lr=2e-3)
     print(f"FCN-8s with {model.num_parameters(False):,} trainable parameters, Adam at lr 2e-3 with poly decay")

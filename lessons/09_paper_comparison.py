@@ -34,8 +34,8 @@ def main():
         budget = ["--image-size", "32", "--train-size", "16", "--val-size", "8", "--epochs", "1",
                   "--widths", "4", "8", "8", "8", "8", "--fc-channels", "16"]
     else:
-        budget = ["--image-size", "48", "--train-size", "3000", "--val-size", "200", "--epochs", "7"]
-    common = budget + ["--dropout", "0", "--lr", "2e-3", "--seed", "0", "--device", args.device, "--quiet"]
+        budget = ["--image-size", "64", "--train-size", "2000", "--val-size", "200", "--epochs", "11"]
+    common = budget + ["--num-classes", "4", "--seed", "0", "--device", args.device, "--quiet"]
 
     results, models = {}, {}
     for name in ("fcn32s", "fcn16s", "fcn8s"):
@@ -55,8 +55,8 @@ def main():
     gain = results["fcn8s"]["mean_iu"] - results["fcn32s"]["mean_iu"]
     print(f"\nFCN-8s minus FCN-32s, mean IU: {100 * gain:+.1f} points (the paper: +3.3)")
 
-    size = 32 if args.quick else 48
-    val_set = ToySegmentation("val", 4, size, seed=0)
+    size = 32 if args.quick else 64
+    val_set = ToySegmentation("val", 4, size, num_classes=4, seed=0)
     examples = [val_set[i] for i in range(4)]
     loader = DataLoader(val_set, 4)
     images, labels = loader.collate(examples)
