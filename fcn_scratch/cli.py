@@ -16,7 +16,7 @@ from . import backend
 # The defaults train FCN-8s on the toy shapes in about 5 minutes on 2 CPU cores (see the README for
 # what it reaches). Four classes (background, circle, square, triangle) at 64 x 64 pixels keep that budget.
 DEFAULTS = dict(model="fcn8s", epochs=14, batch_size=8, lr=2e-3, optimizer="adam", schedule="poly",
-                image_size=64, num_classes=4, train_size=2000, val_size=200, dropout=0.0)
+                image_size=64, num_classes=4, train_size=2000, val_size=200)
 
 
 def _positive(kind):
@@ -28,14 +28,14 @@ def _positive(kind):
     return parse
 
 
-def _model_args(p, dropout=0.5):
+def _model_args(p):
     p.add_argument("--model", default=DEFAULTS["model"], choices=["fcn32s", "fcn16s", "fcn8s"],
                    help="which FCN (default: %(default)s)")
     p.add_argument("--widths", type=int, nargs=5, default=[16, 32, 64, 128, 128], metavar="C",
                    help="channels of the 5 encoder blocks (default: 16 32 64 128 128)")
     p.add_argument("--convs-per-block", type=_positive(int), default=2)
     p.add_argument("--fc-channels", type=_positive(int), default=256)
-    p.add_argument("--dropout", type=float, default=dropout,
+    p.add_argument("--dropout", type=float, default=0.5,
                    help="dropout after fc6 and fc7 while training (default: %(default)s)")
 
 
@@ -56,7 +56,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train an FCN (default: FCN-8s on the toy shapes, a few minutes on a CPU)")
-    _model_args(p, dropout=DEFAULTS["dropout"])
+    _model_args(p)
     _data_args(p, "train")
     p.add_argument("--val-split", default="val")
     p.add_argument("--train-size", type=_positive(int), default=DEFAULTS["train_size"], help="toy training images")

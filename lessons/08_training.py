@@ -32,7 +32,7 @@ def main():
     if args.quick:
         size, n_train, epochs, cfg = 32, 32, 2, dict(widths=(4, 8, 8, 8, 8), fc_channels=16, dropout=0.0)
     else:
-        size, n_train, epochs, cfg = 64, 2000, 14, dict(dropout=0.0)
+        size, n_train, epochs, cfg = 64, 2000, 14, {}
 
     section("1. Data")
     train_set = ToySegmentation("train", n_train, size, num_classes=4, seed=0)
