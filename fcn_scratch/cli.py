@@ -141,9 +141,8 @@ def cmd_train(args):
         optimizer = SGD(model, args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
     meta = {"data": args.data, "image_size": args.image_size, "mean": list(train_loader.mean),
             "std": list(train_loader.std), "seed": args.seed, "command": " ".join(sys.argv[1:])}
-    say = print
     trainer = Trainer(model, optimizer, train_loader, val_loader, out, args.epochs, args.schedule, meta,
-                      print_fn=say, progress_every=float("inf") if args.quiet else 5.0)
+                      progress_every=float("inf") if args.quiet else 5.0)
     if args.resume:
         trainer.resume(args.resume)
     print(f"training {args.model} on {args.data} ({len(train_set)} train / {len(val_set)} val images, "

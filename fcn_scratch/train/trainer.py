@@ -53,12 +53,14 @@ class Trainer:
         self.history = [json.loads(line) for line in (self.out_dir / "metrics.jsonl").read_text().splitlines()
                         if line.strip()] if (self.out_dir / "metrics.jsonl").exists() else []
         self.history = [h for h in self.history if h["epoch"] < self.start_epoch]
+        self._write_history()
         self.print(f"resumed from {path} after epoch {self.start_epoch - 1}")
         return self
 
     def fit(self):
         """Run the remaining epochs; returns the history (a list of per-epoch dicts)."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if self.start_epoch == 1:
+            self._write_history()
         progress = Progress(self.total_iters - (self.start_epoch - 1) * len(self.train_loader),
                             self.print, self.progress_every)
         epoch = self.start_epoch - 1
@@ -109,6 +111,12 @@ class Trainer:
         self.print(f"epoch {epoch}/{self.epochs}  train loss {train_loss:.4f}  val pixel acc "
                    f"{metrics['pixel_acc']:.3f}  mean acc {metrics['mean_acc']:.3f}  mean IU "
                    f"{metrics['mean_iu']:.3f}  f.w. IU {metrics['fw_iu']:.3f}  ({format_seconds(seconds)})")
+
+    def _write_history(self):
+        """Rewrite metrics.jsonl from the history kept so far (empty for a fresh run)."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.out_dir / "metrics.jsonl", "w") as f:
+            f.writelines(json.dumps(record) + "\n" for record in self.history)
 
     def save(self, name, epoch, interrupted=False):
         """Checkpoint with the optimizer state, atomically."""

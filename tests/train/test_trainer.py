@@ -84,3 +84,9 @@ def test_evaluate_restores_training_mode():
     metrics, confusion = evaluate(model, DataLoader(ToySegmentation("val", 4, 32, 3), 2))
     assert model.training and confusion.matrix.sum() == 4 * 32 * 32
     assert 0 <= metrics["pixel_acc"] <= 1
+
+
+def test_a_fresh_run_starts_a_fresh_metrics_file(tmp_path):
+    setup(tmp_path, epochs=1)[0].fit()
+    setup(tmp_path, epochs=1)[0].fit()
+    assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 1
