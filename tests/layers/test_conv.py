@@ -98,11 +98,11 @@ def test_backward_before_forward_and_wrong_grad():
 def test_stride_one_input_gradient_equals_col2im_route(device, rng, k, p):
     """For stride 1 backward computes dx as a convolution of dy; it must equal col2im(W_col.T @ dy)."""
     from fcn_scratch.functional import col2im
-    conv = Conv2d(3, 4, k, padding=p, rng=rng, dtype=np.float64).to(device)
-    x = on(device, rng.standard_normal((2, 3, 7, 6)))
+    conv = Conv2d(4, 3, k, padding=p, rng=rng, dtype=np.float64).to(device)
+    x = on(device, rng.standard_normal((2, 4, 7, 6)))
     y = conv(x)
     dy = on(device, rng.standard_normal(y.shape))
     dx = conv.backward(dy)
-    w_col = conv.params["weight"].reshape(4, -1)
-    expected = col2im(w_col.T @ dy.reshape(2, 4, -1), x.shape, conv.kernel_size, conv.stride, conv.padding)
+    w_col = conv.params["weight"].reshape(3, -1)
+    expected = col2im(w_col.T @ dy.reshape(2, 3, -1), x.shape, conv.kernel_size, conv.stride, conv.padding)
     np.testing.assert_allclose(host(dx), host(expected), rtol=1e-12, atol=1e-12)
