@@ -94,7 +94,7 @@ def main():
     where, err, _ = worst(check_layer(bad, xp.asarray(rng.standard_normal((1, 2, 5, 5)))))
     print(f"input gradient off by 0.1%: the check reports {err:.1e} in '{where}'")
 
-    fig, ax = figure(1, 2, (4.5, 3.4))
+    fig, ax = figure(1, 2, (5.5, 3.6))
     for dtype_name, errs in errors.items():
         ax[0, 0].loglog(steps, errs, "o-", label=dtype_name)
     ax[0, 0].set(xlabel="step h", ylabel="relative error", title="central difference of sin(x^3)")

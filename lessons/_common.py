@@ -30,7 +30,7 @@ def parse_args(doc, name, extra=None):
 
 def figure(rows=1, cols=1, size=(4, 3.2)):
     """A matplotlib figure (no display needed) and its axes."""
-    fig = Figure(figsize=(size[0] * cols, size[1] * rows))
+    fig = Figure(figsize=(size[0] * cols, size[1] * rows), layout="constrained")
     return fig, fig.subplots(rows, cols, squeeze=False)
 
 
