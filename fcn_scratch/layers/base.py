@@ -81,7 +81,7 @@ class Layer:
         allocating (and page-faulting) a large temporary every time. What it
         holds is whatever the layer last wrote there.
         """
-        ident = (tuple(shape), xp.dtype(dtype), xp.__name__, key)
+        ident = (tuple(shape), backend.as_dtype(dtype), xp.__name__, key)
         entry = self._scratch.get(name)
         if entry is None or entry[0] != ident:
             entry = (ident, xp.zeros(shape, dtype=dtype))
