@@ -160,6 +160,7 @@ def cmd_train(args):
 def write_report(out, history, val_set, val_loader, device, seconds):
     """After training: curves, the best model's metrics, confusion matrix and example predictions."""
     from .checkpoint import load_model
+    from .data import pad_to
     from .train.evaluate import evaluate, predict_batch
     from .viz import plot_confusion, plot_curves, plot_predictions
 
@@ -170,8 +171,8 @@ def write_report(out, history, val_set, val_loader, device, seconds):
     examples = [val_set[i] for i in range(min(6, len(val_set)))]
     images, labels = val_loader.collate(examples)
     predictions = predict_batch(model.eval(), images)
-    plot_predictions(np.stack([_pad_image(img, labels.shape[1:]) for img, _ in examples]), labels, predictions,
-                     out / "predictions.png")
+    raw_images = np.stack([pad_to(img, lab, labels.shape[1:])[0] for img, lab in examples])
+    plot_predictions(raw_images, labels, predictions, out / "predictions.png")
     result = {"best_epoch": ckpt.meta["epoch"], "seconds": round(seconds, 1),
               **{k: metrics[k] for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "per_class_iu")},
               "class_names": model.config["class_names"]}
@@ -179,11 +180,6 @@ def write_report(out, history, val_set, val_loader, device, seconds):
     print(format_metrics(metrics, model.config["class_names"]))
     print(f"trained in {seconds:.0f}s; best epoch {ckpt.meta['epoch']}; "
           f"wrote {out}/best.npz, last.npz, metrics.jsonl, results.json, curves.png, confusion.png, predictions.png")
-
-
-def _pad_image(image, hw):
-    h, w = hw
-    return np.pad(image, ((0, 0), (0, h - image.shape[1]), (0, w - image.shape[2])))
 
 
 def format_metrics(metrics, class_names):
