@@ -104,6 +104,26 @@ def synchronize(array_or_device):
         _cupy().cuda.Device().synchronize()
 
 
+_workspaces = {}
+
+
+def workspace(shape, dtype, xp):
+    """A scratch array shared by every layer, for work that is finished before the next call.
+
+    A backward pass needs large temporaries (the column matrix of a gradient)
+    only for the moment one layer runs. Handing every layer the same growing
+    buffer keeps one such array in memory instead of one per layer, and its
+    pages stay mapped from one step to the next. The contents are whatever the
+    last user left: callers overwrite what they read.
+    """
+    dtype = numpy.dtype(dtype)
+    nbytes = int(numpy.prod(shape)) * dtype.itemsize
+    buf = _workspaces.get(xp.__name__)
+    if buf is None or buf.nbytes < nbytes:
+        buf = _workspaces[xp.__name__] = xp.empty(max(nbytes, 1), dtype=xp.uint8)
+    return buf[:nbytes].view(dtype).reshape(shape)
+
+
 def get_default_dtype():
     """The floating dtype new parameters and data get: float32 unless changed."""
     return _default_dtype

@@ -11,6 +11,11 @@ Bench configuration: FCN-8s, float32, batch 8 x 3 x 128 x 128, 21 classes, width
 Every time is the median of ``--repeats`` runs after a warm-up. Machines are noisy:
 compare figures from the same run (the ratio columns), not across runs.
 
+Memory, two ways: "peak arrays" is the most that NumPy held at once during one step
+(tracemalloc; CuPy's pool on the GPU); "peak RSS growth" is how far three training steps
+raise a fresh process's peak resident memory above what the model and the batch already
+took, measured the same way for us and for PyTorch (whose allocator tracemalloc cannot see).
+
 On machines that set ``OPENBLAS_CORETYPE`` (these development machines do), NumPy's
 BLAS runs an older, slower kernel; measure as a user's machine would with
 ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m fcn_scratch.bench``.
@@ -20,6 +25,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 
@@ -85,7 +92,10 @@ def model_times(cfg, device, repeats):
     model.train()
     train = timeit(step, device, repeats)
     peak = peak_memory(step, device)
-    return {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "peak_mb": peak / 2 ** 20}, model
+    result = {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "peak_mb": peak / 2 ** 20}
+    if device == "cpu":
+        result["peak_rss_mb"] = rss_growth("ours", cfg)
+    return result, model
 
 
 def peak_memory(fn, device):
@@ -163,8 +173,8 @@ def layer_table(model, x, device, repeats):
     return rows
 
 
-def torch_times(cfg, repeats):
-    """The same FCN-8s in PyTorch on the CPU, same threads: forward and training step, or None."""
+def torch_setup(cfg):
+    """The same FCN-8s in PyTorch: ``(model, x, step)``, or None when PyTorch is not installed."""
     try:
         import torch
         import torch.nn.functional as F
@@ -218,14 +228,64 @@ def torch_times(cfg, repeats):
         opt.zero_grad()
         F.cross_entropy(model(x), y, ignore_index=255).backward()
         opt.step()
+    return model, x, step
 
+
+def torch_times(cfg, repeats):
+    """PyTorch's forward and training step on the CPU with the same threads, or None."""
+    setup = torch_setup(cfg)
+    if setup is None:
+        return None
+    import torch
+    model, x, step = setup
     model.eval()
     with torch.no_grad():
         forward = timeit(lambda: model(x), "cpu", repeats)
     model.train()
     train = timeit(step, "cpu", repeats)
     return {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "threads": torch.get_num_threads(),
-            "version": torch.__version__}
+            "version": torch.__version__, "peak_rss_mb": rss_growth("torch", cfg)}
+
+
+def _rss_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(f"{field} not in /proc/self/status")
+
+
+def memory_child(framework, cfg):
+    """Run in a fresh process: build the model and a batch, then report how far three training steps
+    push the peak resident memory above that point (in MB, printed as JSON)."""
+    if framework == "torch":
+        _, _, step = torch_setup(cfg)
+    else:
+        model = make_model(cfg, "cpu")
+        x, y = inputs(cfg, "cpu")
+        loss, optimizer = SoftmaxCrossEntropy(), SGD(model, lr=1e-4, momentum=0.9)
+
+        def step():
+            loss(model(x), y)
+            model.backward(loss.backward())
+            optimizer.step()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    base = _rss_kb("VmRSS")
+    for _ in range(3):
+        step()
+    print(json.dumps({"mb": (_rss_kb("VmHWM") - base) / 1024}))
+
+
+def rss_growth(framework, cfg):
+    """Peak resident-memory growth of three training steps, measured the same way for us and PyTorch
+    in a fresh process each (None where /proc is not available)."""
+    code = f"from fcn_scratch.bench import memory_child; memory_child({framework!r}, {json.dumps(cfg)!s})"
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
+        return json.loads(done.stdout.strip().splitlines()[-1])["mb"]
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        return None
 
 
 def naive_vs_im2col(device, repeats):
@@ -276,7 +336,12 @@ def format_table(r):
             lines.append(f"{label:<24}{ours[key]:>10.1f}{t[key]:>10.1f}{ours[key] / t[key]:>8.2f}")
         else:
             lines.append(f"{label:<24}{ours[key]:>10.1f}{'-':>10}{'-':>8}")
-    lines.append(f"{'peak memory, step (MB)':<24}{ours['peak_mb']:>10.1f}")
+    lines.append(f"{'peak arrays, step (MB)':<24}{ours['peak_mb']:>10.1f}{'-':>10}{'-':>8}")
+    if ours.get("peak_rss_mb") is not None:
+        theirs = t.get("peak_rss_mb") if t else None
+        row = f"{'peak RSS growth (MB)':<24}{ours['peak_rss_mb']:>10.1f}"
+        row += f"{theirs:>10.1f}{ours['peak_rss_mb'] / theirs:>8.2f}" if theirs else f"{'-':>10}{'-':>8}"
+        lines.append(row)
     if not t:
         lines.append("(PyTorch not installed: no side-by-side column; it is not a dependency)")
     else:

@@ -104,23 +104,29 @@ def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
     kernel tap ``(i, j)``; this is the order of a weight ``(C_out, C, kh, kw)``
     reshaped to ``(C_out, C*kh*kw)``, so ``W_col @ cols`` is the convolution.
 
-    ``out`` may be the array a previous call with the same ``x.shape``
-    returned: it is filled again without allocating (fresh memory is
-    page-faulted on first touch, which costs as much as the copy itself in the
-    first layers). Entries that fall in the padding are never written, so the
-    zeros they started with stay.
+    ``out`` (N, C*kh*kw, H_out*W_out), if given, is filled instead of a new
+    array: a buffer kept from one step to the next is not page-faulted again
+    (fresh memory costs as much as the copy itself in the first layers).
+    Every entry is written, the padding ones with zeros.
     """
     xp = get_array_module(x)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     ho = conv_output_size(h, kh, sh, ph)
     wo = conv_output_size(w, kw, sw, pw)
-    if out is None:
+    fresh = out is None
+    if fresh:
         out = xp.zeros((n, c * kh * kw, ho * wo), dtype=x.dtype)
     cols = out.reshape(n, c, kh, kw, ho, wo)
     for i, rows_out, rows_in in _taps(kh, sh, ph, h, ho):
         for j, cols_out, cols_in in _taps(kw, sw, pw, w, wo):
-            cols[:, :, i, j, rows_out, cols_out] = x[:, :, rows_in, cols_in]
+            tap = cols[:, :, i, j]
+            tap[:, :, rows_out, cols_out] = x[:, :, rows_in, cols_in]
+            if not fresh:
+                tap[:, :, :rows_out.start] = 0
+                tap[:, :, rows_out.stop:] = 0
+                tap[:, :, :, :cols_out.start] = 0
+                tap[:, :, :, cols_out.stop:] = 0
     return out
 
 

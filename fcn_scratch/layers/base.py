@@ -73,15 +73,15 @@ class Layer:
         self._scratch = {}
         return self
 
-    def scratch(self, name, shape, dtype, xp, key=None):
-        """A zero-initialised work array that the layer keeps and hands out again.
+    def scratch(self, name, shape, dtype, xp):
+        """A work array that the layer keeps and hands out again.
 
-        The same array comes back while ``(shape, dtype, xp, key)`` stay the
-        same, so a training step reuses the memory of the last one instead of
-        allocating (and page-faulting) a large temporary every time. What it
-        holds is whatever the layer last wrote there.
+        The same array comes back while ``(shape, dtype, xp)`` stay the same,
+        so a training step reuses the memory of the last one instead of
+        allocating (and page-faulting) a large array every time. What it holds
+        is whatever the layer last wrote there.
         """
-        ident = (tuple(shape), backend.as_dtype(dtype), xp.__name__, key)
+        ident = (tuple(shape), backend.as_dtype(dtype), xp.__name__)
         entry = self._scratch.get(name)
         if entry is None or entry[0] != ident:
             entry = (ident, xp.zeros(shape, dtype=dtype))

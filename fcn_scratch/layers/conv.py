@@ -23,8 +23,10 @@ class Conv2d(Layer):
     about a third of the time. The tests hold it to the col2im route.
 
     Weights start He-normal (fan-in ``C_in*kh*kw``), bias at zero.
-    The column matrices (the largest arrays of a step) live in buffers the
-    layer reuses from one call to the next (:meth:`Layer.scratch`).
+    The column matrix of the forward pass, which backward reads, lives in a
+    buffer the layer reuses from one call to the next (:meth:`Layer.scratch`);
+    the ones backward needs only for a moment live in the workspace that all
+    layers share (:func:`fcn_scratch.backend.workspace`).
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
@@ -52,7 +54,7 @@ class Conv2d(Layer):
         xp = backend.get_array_module(x)
         kh, kw = self.kernel_size
         cols = im2col(x, self.kernel_size, self.stride, self.padding,
-                      out=self.scratch("cols", (n, self.in_channels * kh * kw, ho * wo), x.dtype, xp, key=x.shape))
+                      out=self.scratch("cols", (n, self.in_channels * kh * kw, ho * wo), x.dtype, xp))
         w_col = self.params["weight"].reshape(self.out_channels, -1)
         y = w_col @ cols
         if "bias" in self.params:
@@ -74,7 +76,7 @@ class Conv2d(Layer):
                 and all(p < k for p, k in zip(self.padding, self.kernel_size))):
             return self._input_grad_as_convolution(grad_out, x_shape)
         d_cols = xp.matmul(weight.reshape(self.out_channels, -1).T, dy,
-                           out=self.scratch("d_cols", cols.shape, cols.dtype, xp))
+                           out=backend.workspace(cols.shape, cols.dtype, xp))
         return col2im(d_cols, x_shape, self.kernel_size, self.stride, self.padding)
 
     def _input_grad_as_convolution(self, grad_out, x_shape):
@@ -89,6 +91,5 @@ class Conv2d(Layer):
         n, h, w = x_shape[0], x_shape[2], x_shape[3]
         flipped = self.params["weight"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(self.in_channels, -1)
         dy_cols = im2col(grad_out, self.kernel_size, (1, 1), (kh - 1 - ph, kw - 1 - pw),
-                         out=self.scratch("dy_cols", (n, self.out_channels * kh * kw, h * w), grad_out.dtype, xp,
-                                          key=grad_out.shape))
+                         out=backend.workspace((n, self.out_channels * kh * kw, h * w), grad_out.dtype, xp))
         return (flipped @ dy_cols).reshape(x_shape)

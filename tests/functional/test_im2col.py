@@ -71,3 +71,21 @@ def test_pair():
     assert pair((2, 5)) == (2, 5)
     with pytest.raises(TypeError, match="kernel_size must be an int or a pair"):
         pair(2.5, "kernel_size")
+
+
+@pytest.mark.parametrize("hw,k,s,p", CONFIGS)
+def test_im2col_into_a_dirty_buffer_writes_every_entry(device, rng, hw, k, s, p):
+    x = on(device, rng.standard_normal((2, 3) + hw))
+    fresh = im2col(x, k, s, p)
+    dirty = on(device, np.full(fresh.shape, 7.0))
+    np.testing.assert_array_equal(host(im2col(x, k, s, p, out=dirty)), host(fresh))
+
+
+def test_workspace_is_shared_and_grows():
+    from fcn_scratch import backend
+    a = backend.workspace((4, 5), np.float32, np)
+    b = backend.workspace((2, 3), np.float64, np)
+    assert a.shape == (4, 5) and b.dtype == np.float64
+    assert np.shares_memory(a, b)
+    big = backend.workspace((1000, 1000), np.float32, np)
+    assert big.shape == (1000, 1000)
