@@ -11,10 +11,9 @@ Bench configuration: FCN-8s, float32, batch 8 x 3 x 128 x 128, 21 classes, width
 Every time is the median of ``--repeats`` runs after a warm-up. Machines are noisy:
 compare figures from the same run (the ratio columns), not across runs.
 
-Memory, two ways: "peak arrays" is the most that NumPy held at once during one step
-(tracemalloc; CuPy's pool on the GPU); "peak RSS growth" is how far three training steps
-raise a fresh process's peak resident memory above what the model and the batch already
-took, measured the same way for us and for PyTorch (whose allocator tracemalloc cannot see).
+"Step memory" on the CPU is how far three training steps raise a fresh process's peak
+resident memory above what the model and the batch already took, measured the same way
+for us and for PyTorch; on the GPU, what CuPy's memory pool holds after a step.
 
 On machines that set ``OPENBLAS_CORETYPE`` (these development machines do), NumPy's
 BLAS runs an older, slower kernel; measure as a user's machine would with
@@ -28,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import time
-import tracemalloc
 
 import numpy as np
 
@@ -91,26 +89,15 @@ def model_times(cfg, device, repeats):
     forward = timeit(lambda: model(x), device, repeats)
     model.train()
     train = timeit(step, device, repeats)
-    peak = peak_memory(step, device)
-    result = {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "peak_mb": peak / 2 ** 20}
-    if device == "cpu":
-        result["peak_rss_mb"] = rss_growth("ours", cfg)
-    return result, model
+    peak = rss_growth("ours", cfg) if device == "cpu" else gpu_peak_memory(step) / 2 ** 20
+    return {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "peak_mb": peak}, model
 
 
-def peak_memory(fn, device):
-    """Peak bytes allocated while ``fn`` runs (tracemalloc on the host, CuPy's pool on the GPU)."""
-    if device == "cuda":
-        pool = backend.xp_for("cuda").get_default_memory_pool()
-        fn()
-        return pool.total_bytes()
+def gpu_peak_memory(fn):
+    """Bytes CuPy's memory pool holds after ``fn`` ran (it keeps what the step needed)."""
+    pool = backend.xp_for("cuda").get_default_memory_pool()
     fn()
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return pool.total_bytes()
 
 
 def layer_inputs(model, x):
@@ -244,7 +231,7 @@ def torch_times(cfg, repeats):
     model.train()
     train = timeit(step, "cpu", repeats)
     return {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "threads": torch.get_num_threads(),
-            "version": torch.__version__, "peak_rss_mb": rss_growth("torch", cfg)}
+            "version": torch.__version__, "peak_mb": rss_growth("torch", cfg)}
 
 
 def _rss_kb(field):
@@ -336,12 +323,10 @@ def format_table(r):
             lines.append(f"{label:<24}{ours[key]:>10.1f}{t[key]:>10.1f}{ours[key] / t[key]:>8.2f}")
         else:
             lines.append(f"{label:<24}{ours[key]:>10.1f}{'-':>10}{'-':>8}")
-    lines.append(f"{'peak arrays, step (MB)':<24}{ours['peak_mb']:>10.1f}{'-':>10}{'-':>8}")
-    if ours.get("peak_rss_mb") is not None:
-        theirs = t.get("peak_rss_mb") if t else None
-        row = f"{'peak RSS growth (MB)':<24}{ours['peak_rss_mb']:>10.1f}"
-        row += f"{theirs:>10.1f}{ours['peak_rss_mb'] / theirs:>8.2f}" if theirs else f"{'-':>10}{'-':>8}"
-        lines.append(row)
+    if ours["peak_mb"] is not None:
+        theirs = t.get("peak_mb") if t else None
+        row = f"{'step memory (MB)':<24}{ours['peak_mb']:>10.1f}"
+        lines.append(row + (f"{theirs:>10.1f}{ours['peak_mb'] / theirs:>8.2f}" if theirs else f"{'-':>10}{'-':>8}"))
     if not t:
         lines.append("(PyTorch not installed: no side-by-side column; it is not a dependency)")
     else:
