@@ -19,6 +19,9 @@ The copy itself is a loop over the kh*kw kernel offsets only: for offset
 
 This lesson checks that both give the same numbers, measures the speed
 difference, and draws an image, its im2col matrix and an edge filter's output.
+
+Run: python lessons/01_convolution_im2col.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 

@@ -18,6 +18,9 @@ stride s_l, with j = the product of the strides before layer l:
 
 FCN's encoder (VGG) ends with stride 32: it sees a lot but answers on a
 32x coarser grid. That lost resolution is what the rest of the course wins back.
+
+Run: python lessons/02_downsampling.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 

@@ -14,6 +14,9 @@ To label every pixel, coarse maps must be brought back to full size.
   kernel 2f, stride f, a tent-shaped kernel. With a badly chosen kernel and
   stride (k not a multiple of s) output pixels receive different numbers of
   taps, and the result shows a checkerboard.
+
+Run: python lessons/03_upsampling.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 

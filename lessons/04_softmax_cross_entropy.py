@@ -14,6 +14,9 @@ Subtracting max z first changes nothing mathematically but keeps exp() from
 overflowing (the log-sum-exp trick). The gradient is beautifully simple:
 
     dL/dz_c = (p_c - [c == label]) / M      and 0 at ignored pixels.
+
+Run: python lessons/04_softmax_cross_entropy.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import math
 

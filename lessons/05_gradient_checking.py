@@ -17,6 +17,9 @@ tell a right gradient from a wrong one.
 
 For a layer we check L = sum(layer(x) * g) with a fixed random g, so that
 backward receives g, and we perturb the input and every parameter.
+
+Run: python lessons/05_gradient_checking.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 

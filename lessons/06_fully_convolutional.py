@@ -16,6 +16,9 @@ patch at once, sharing the overlapping work:
 
 Pixels in, pixels out, and any input size. (With pooling in the network the
 dense output comes out strided, which is why FCN needs upsampling.)
+
+Run: python lessons/06_fully_convolutional.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 

@@ -20,6 +20,9 @@ Initialization. The score layers (score_fr, score_pool4, score_pool3) start
 at zero: a fresh net outputs all-zero logits, so its first loss is exactly
 ln(num_classes), and each skip starts contributing nothing, so a fresh FCN-8s
 predicts what its coarse path alone predicts. Training grows the skips from there.
+
+Run: python lessons/07_fcn_skips.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import math
 

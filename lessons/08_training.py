@@ -15,6 +15,9 @@ The pieces, each from the package:
 The paper's four numbers come from one confusion matrix over the whole
 validation set: pixel accuracy, mean (class) accuracy, mean IU (intersection
 over union, averaged over classes) and frequency-weighted IU.
+
+Run: python lessons/08_training.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 

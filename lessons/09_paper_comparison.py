@@ -14,6 +14,9 @@ same data, seed and budget (the paper instead initializes each from the last:
 ``--init-from``), and measure them the same way. Fixed seeds make the table
 reproducible. The figure shows the same validation images predicted by the
 three: FCN-32s's blobs against FCN-8s's sharper corners.
+
+Run: python lessons/09_paper_comparison.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import json
 

@@ -9,6 +9,9 @@ kernels are queued, and the Python call returns before they finish.
 
 Without a GPU (or without CuPy: ``pip install -e ".[gpu]"``) this lesson says
 so, times the CPU alone, and exits cleanly.
+
+Run: python lessons/10_gpu.py [--quick] [--out DIR] [--device cpu|cuda]
+(--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 
