@@ -52,7 +52,8 @@ def _data_args(p, default_split):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="fcn-scratch", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="fcn-scratch", description="Fully Convolutional Networks from scratch: "
+                                     "train, evaluate, predict, summarize and benchmark FCN-32s/16s/8s.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train an FCN (default: FCN-8s on the toy shapes, a few minutes on a CPU)")
