@@ -32,3 +32,17 @@ def test_seed_fixes_masks():
 def test_bad_probability():
     with pytest.raises(ValueError, match=r"in \[0, 1\)"):
         Dropout(1.0)
+
+
+def test_gradient_check_with_a_fixed_mask(device):
+    """Re-seeding before every forward makes the mask fixed, so the numerical gradient is defined."""
+    from fcn_scratch.gradcheck import check_layer, worst
+
+    class FixedMask(Dropout):
+        def forward(self, x):
+            self._rng = None
+            return super().forward(x)
+
+    x = on(device, np.random.default_rng(0).standard_normal((2, 3, 4, 5)))
+    name, err, where = worst(check_layer(FixedMask(0.3, seed=1), x))
+    assert err < 1e-9, f"{name} gradient off by {err:.2e} at {where}"
