@@ -45,4 +45,4 @@ def test_gradient_check_with_a_fixed_mask(device):
 
     x = on(device, np.random.default_rng(0).standard_normal((2, 3, 4, 5)))
     name, err, where = worst(check_layer(FixedMask(0.3, seed=1), x))
-    assert err < 1e-9, f"{name} gradient off by {err:.2e} at {where}"
+    assert err < 1e-8, f"{name} gradient off by {err:.2e} at {where}"
