@@ -22,8 +22,8 @@ class MaxPool2d(Layer):
     The window is never looped over pixel by pixel: for each of the
     ``kh*kw`` offsets ``(i, j)`` the strided slice ``x[..., i::s, j::s]``
     holds that element of every window at once, and ``y`` is the running
-    maximum of those slices. Which offset won is kept (one byte per output,
-    in a buffer the layer reuses) for backward.
+    maximum of those slices. Which offset won is kept (one byte per output)
+    for backward.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, return_indices=False):
@@ -70,9 +70,8 @@ class MaxPool2d(Layer):
         else:
             x_pad = xp.full(padded, -xp.inf, dtype=x.dtype)
             x_pad[:, :, ph:ph + h, pw:pw + w] = x
-        arg = self.scratch("arg", (n, c) + out_hw, xp.uint8 if self.kernel_size[0] * self.kernel_size[1] < 256
-                           else xp.int32, xp)
-        arg.fill(0)
+        arg = xp.zeros((n, c) + out_hw, dtype=xp.uint8 if self.kernel_size[0] * self.kernel_size[1] < 256
+                       else xp.int32)
         y = None
         for t, window in self._windows(out_hw):
             if y is None:

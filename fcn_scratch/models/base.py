@@ -73,7 +73,7 @@ class Model:
     def load_state_dict(self, state):
         """Copy arrays into the parameters, after checking that every name and shape matches.
 
-        Raises KeyError or ValueError listing every missing, unexpected or mis-shaped entry.
+        Raises ValueError listing every missing, unexpected or mis-shaped entry.
         """
         own = {name: value for name, value, _ in self.named_parameters(True)}
         missing = sorted(set(own) - set(state))
