@@ -9,7 +9,8 @@ matrix-product speed and (when installed) PyTorch, in one run.
 Bench configuration: FCN-8s, float32, batch 8 x 3 x 128 x 128, 21 classes, widths
 16-32-64-128-128, two 3x3 convolutions per block, fc6 3x3 to 256, fc7 1x1 to 256.
 Every time is the median of ``--repeats`` runs after a warm-up. Machines are noisy:
-compare figures from the same run (the ratio columns), not across runs.
+compare figures from the same run (the ratio columns), not across runs. Our forward and
+step and PyTorch's are timed in turns, so a slow spell of the machine hits both.
 
 "Step memory" on the CPU is how far three training steps raise a fresh process's peak
 resident memory above what the model and the batch already took, measured the same way
@@ -56,6 +57,26 @@ def timeit(fn, device, repeats, warmup=1):
     return statistics.median(times)
 
 
+def timeit_interleaved(fns, device, repeats, warmup=1):
+    """Median seconds of each of ``fns``, the calls taking turns (a, b, a, b, ...).
+
+    On a noisy machine a slow spell then falls on every contestant alike, so
+    the ratio of the medians holds still where separate timings would not.
+    """
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, spent in zip(fns, times):
+            backend.synchronize(device)
+            start = time.perf_counter()
+            fn()
+            backend.synchronize(device)
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
+
+
 def make_model(cfg, device):
     model = build("fcn8s", num_classes=cfg["num_classes"], widths=cfg["widths"],
                   convs_per_block=cfg["convs_per_block"], fc_channels=cfg["fc_channels"],
@@ -73,8 +94,8 @@ def inputs(cfg, device):
     return x, y
 
 
-def model_times(cfg, device, repeats):
-    """Forward and training-step times of our FCN-8s, and the step's peak host memory."""
+def our_setup(cfg, device):
+    """Our FCN-8s on the bench configuration: ``(model, x, step)``."""
     model = make_model(cfg, device)
     x, y = inputs(cfg, device)
     loss = SoftmaxCrossEntropy()
@@ -82,15 +103,39 @@ def model_times(cfg, device, repeats):
 
     def step():
         loss(model(x), y)
-        model.backward(loss.backward())
+        model.backward(loss.backward(), input_grad=False)
         optimizer.step()
+    return model, x, step
 
+
+def step_times(cfg, device, repeats):
+    """Forward and training-step times of our FCN-8s and, on the CPU when it is installed, of
+    PyTorch's, timed in turns; each side's step memory. ``(ours, torch or None, our model)``."""
+    model, x, step = our_setup(cfg, device)
+    theirs = torch_setup(cfg) if device == "cpu" else None
+    forwards, steps = [lambda: model(x)], [step]
+    if theirs is not None:
+        import torch
+        t_model, t_x, t_step = theirs
+
+        def t_forward():
+            with torch.no_grad():
+                t_model(t_x)
+        forwards.append(t_forward)
+        steps.append(t_step)
+        t_model.eval()
     model.eval()
-    forward = timeit(lambda: model(x), device, repeats)
+    forward = timeit_interleaved(forwards, device, repeats)
     model.train()
-    train = timeit(step, device, repeats)
+    if theirs is not None:
+        t_model.train()
+    train = timeit_interleaved(steps, device, repeats)
     peak = rss_growth("ours", cfg) if device == "cpu" else gpu_peak_memory(step) / 2 ** 20
-    return {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "peak_mb": peak}, model
+    ours = {"forward_ms": forward[0] * 1e3, "step_ms": train[0] * 1e3, "peak_mb": peak}
+    if theirs is None:
+        return ours, None, model
+    return ours, {"forward_ms": forward[1] * 1e3, "step_ms": train[1] * 1e3, "threads": torch.get_num_threads(),
+                  "version": torch.__version__, "peak_mb": rss_growth("torch", cfg)}, model
 
 
 def gpu_peak_memory(fn):
@@ -218,22 +263,6 @@ def torch_setup(cfg):
     return model, x, step
 
 
-def torch_times(cfg, repeats):
-    """PyTorch's forward and training step on the CPU with the same threads, or None."""
-    setup = torch_setup(cfg)
-    if setup is None:
-        return None
-    import torch
-    model, x, step = setup
-    model.eval()
-    with torch.no_grad():
-        forward = timeit(lambda: model(x), "cpu", repeats)
-    model.train()
-    train = timeit(step, "cpu", repeats)
-    return {"forward_ms": forward * 1e3, "step_ms": train * 1e3, "threads": torch.get_num_threads(),
-            "version": torch.__version__, "peak_mb": rss_growth("torch", cfg)}
-
-
 def _rss_kb(field):
     with open("/proc/self/status") as f:
         for line in f:
@@ -245,17 +274,7 @@ def _rss_kb(field):
 def memory_child(framework, cfg):
     """Run in a fresh process: build the model and a batch, then report how far three training steps
     push the peak resident memory above that point (in MB, printed as JSON)."""
-    if framework == "torch":
-        _, _, step = torch_setup(cfg)
-    else:
-        model = make_model(cfg, "cpu")
-        x, y = inputs(cfg, "cpu")
-        loss, optimizer = SoftmaxCrossEntropy(), SGD(model, lr=1e-4, momentum=0.9)
-
-        def step():
-            loss(model(x), y)
-            model.backward(loss.backward())
-            optimizer.step()
+    _, _, step = torch_setup(cfg) if framework == "torch" else our_setup(cfg, "cpu")
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     base = _rss_kb("VmRSS")
@@ -299,7 +318,7 @@ def run(quick=False, device="cpu", repeats=None):
     cfg = QUICK if quick else BENCH
     repeats = repeats or (3 if quick else 7)
     backend.xp_for(device)
-    ours, model = model_times(cfg, device, repeats)
+    ours, theirs, model = step_times(cfg, device, repeats)
     x, _ = inputs(cfg, device)
     result = {
         "date": time.strftime("%Y-%m-%d"), "device": device, "machine": f"{platform.machine()}, "
@@ -307,7 +326,7 @@ def run(quick=False, device="cpu", repeats=None):
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"), "config": {**cfg, "widths": list(cfg["widths"])},
         "ours": ours, "layers": layer_table(model, x, device, repeats), "naive": naive_vs_im2col(device, repeats),
     }
-    result["torch"] = torch_times(cfg, repeats) if device == "cpu" else None
+    result["torch"] = theirs
     return result
 
 

@@ -65,7 +65,8 @@ def check_layer(layer, x, *args, seed=0, eps=1e-6, max_entries=None):
     The scalar checked is ``L = sum(forward(x, *args) * g)`` for a fixed random
     ``g``, so ``dL/d out = g`` is what ``backward`` receives. Everything must be
     float64. Returns ``{name: (error, index)}`` with ``"input"`` and each
-    parameter name (``params`` of a layer, or ``named_parameters`` of a model).
+    parameter name (``params`` of a layer, or ``named_parameters`` of a model;
+    frozen parameters have no gradient to check).
 
     ``max_entries`` checks at most that many entries of each array, drawn at
     random (seeded) from all of them: a whole network has too many weights to
@@ -107,7 +108,7 @@ def _parameters(layer):
 
 
 def _gradients(layer):
-    """``{name: (value, grad)}`` for a single layer or a model."""
+    """``{name: (value, grad)}`` for a single layer or a model; frozen parameters have no gradient."""
     if hasattr(layer, "named_parameters"):
-        return {name: (value, grad) for name, value, grad in layer.named_parameters(include_frozen=True)}
-    return {name: (layer.params[name], layer.grads[name]) for name in layer.params}
+        return {name: (value, grad) for name, value, grad in layer.named_parameters()}
+    return {name: (layer.params[name], layer.grads[name]) for name in layer.params if layer.needs_grad(name)}

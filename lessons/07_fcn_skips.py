@@ -77,7 +77,7 @@ def main():
     coarse = m.crop_upscore8(m.upscore8(up), x.shape)
     print(f"largest difference between FCN-8s and its coarse path alone: {float(xp.abs(logits - coarse).max()):.1e}")
     ce(logits, xp.asarray(labels[None]))
-    m.train().backward(ce.backward())
+    m.train().backward(ce.backward(), input_grad=False)
     for name in ("score_pool4", "score_pool3"):
         g = float(xp.abs(m.layers[name].grads["weight"]).max())
         print(f"after one backward pass, |d loss / d {name}.weight| reaches {g:.2e}: the skip starts learning")

@@ -8,7 +8,8 @@ The pieces, each from the package:
 - model: FCN8s; optimizer: Adam over model.named_parameters() (the frozen
   final upsampling is not among them);
 - one step: logits = model(x); loss = SoftmaxCrossEntropy(logits, labels);
-  model.backward(loss.backward()); optimizer.step();
+  model.backward(loss.backward(), input_grad=False) (the image itself needs
+  no gradient); optimizer.step();
 - Trainer: epochs of those steps with progress lines, an evaluation on the
   validation split after each epoch, metrics.jsonl, best and last checkpoints.
 

@@ -72,8 +72,9 @@ def conv_transpose_phase(x, weight, stride, out_hw):
     return y, cols
 
 
-def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride):
-    """Gradients of :func:`conv_transpose_phase`: ``(dx (N, C_in, H, W), dW (C_in, C_out, kh, kw))``.
+def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride, weight_grad=True):
+    """Gradients of :func:`conv_transpose_phase`: ``(dx (N, C_in, H, W), dW (C_in, C_out, kh, kw))``,
+    with ``dW`` None when ``weight_grad`` is False (a frozen kernel).
 
     The phase convolution's own backward: "space to depth" of the gradient
     (the inverse reshuffle), then ``dK = sum_n dZ[n] @ cols[n].T`` and
@@ -85,6 +86,6 @@ def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride):
     hb, wb = h + m - 1, w + q - 1
     dz = grad_out[:, :, :hb * sh, :wb * sw].reshape(n, c_out, hb, sh, wb, sw).transpose(0, 1, 3, 5, 2, 4)
     dz = dz.reshape(n, c_out * sh * sw, hb * wb)
-    d_weight = _unphase_kernel(matmul_sum_batch(dz, cols), weight.shape, stride)
+    d_weight = _unphase_kernel(matmul_sum_batch(dz, cols), weight.shape, stride) if weight_grad else None
     dx = col2im(phase_kernel(weight, stride).T @ dz, x_shape, (m, q), (1, 1), (m - 1, q - 1))
     return dx, d_weight

@@ -7,6 +7,10 @@ The contract, as in the CS231n assignments:
 - ``backward(grad_out)`` reads the cache, writes each parameter's gradient
   into ``self.grads`` (same keys as ``self.params``), and returns the gradient
   with respect to the input.
+
+A frozen parameter (:meth:`Layer.freeze`) gets no gradient at all: backward
+skips that work, as PyTorch does for ``requires_grad=False``, and its entry in
+``self.grads`` stays zero.
 """
 from .. import backend
 
@@ -49,6 +53,10 @@ class Layer:
     def freeze(self, *names):
         """Mark parameters that no optimizer may change (all of them if none are named)."""
         self.frozen.update(names or self.params)
+
+    def needs_grad(self, name):
+        """True when backward should compute the gradient of parameter ``name`` (it exists and is not frozen)."""
+        return name in self.params and name not in self.frozen
 
     def train(self, mode=True):
         self.training = mode

@@ -12,7 +12,7 @@ class Conv2d(Layer):
               H_out = (H + 2p - kh) // s + 1   (likewise W_out)
     backward: dy (N, C_out, H_out, W_out) ->
               dW = sum_n dy[n] @ cols[n].T,  db = sum of dy over N, H, W,
-              dx = col2im(W_col.T @ dy)
+              dx = col2im(W_col.T @ dy)   (skipped with ``backward(dy, input_grad=False)``)
 
     With stride 1 the input gradient is itself a convolution: of ``dy``,
     padded by ``k - 1 - p``, with the kernel flipped in space and its two
@@ -62,15 +62,25 @@ class Conv2d(Layer):
         self.cache = (x.shape, cols, (ho, wo))
         return y.reshape(n, self.out_channels, ho, wo)
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_grad=True):
+        """dy (N, C_out, H_out, W_out) -> dx (N, C_in, H, W), or None when ``input_grad`` is False.
+
+        A net's first convolution reads the image, which nothing upstream
+        learns from: ``input_grad=False`` skips its input gradient (a product
+        and a col2im over the full-size image), as PyTorch does for an input
+        that does not require a gradient.
+        """
         x_shape, cols, out_hw = self.saved()
         n = x_shape[0]
         self.check_grad(grad_out, (n, self.out_channels) + out_hw)
         dy = grad_out.reshape(n, self.out_channels, -1)
         weight = self.params["weight"]
-        self.grads["weight"] = matmul_sum_batch(dy, cols).reshape(weight.shape)
-        if "bias" in self.params:
+        if self.needs_grad("weight"):
+            self.grads["weight"] = matmul_sum_batch(dy, cols).reshape(weight.shape)
+        if self.needs_grad("bias"):
             self.grads["bias"] = dy.sum(axis=(0, 2))
+        if not input_grad:
+            return None
         xp = backend.get_array_module(dy)
         if (self.stride == (1, 1) and self.out_channels <= self.in_channels
                 and all(p < k for p, k in zip(self.padding, self.kernel_size))):

@@ -76,12 +76,16 @@ class ConvTranspose2d(Layer):
         n, _, h, w = x.shape
         self.check_grad(grad_out, (n, self.out_channels) + self.output_size(h, w))
         weight = self.params["weight"]
-        if "bias" in self.params:
+        if self.needs_grad("bias"):
             self.grads["bias"] = grad_out.sum(axis=(0, 2, 3))
         if phase.applies(self.kernel_size, self.stride, self.padding):
-            dx, self.grads["weight"] = phase.conv_transpose_phase_backward(x.shape, x_cols, weight, grad_out,
-                                                                            self.stride)
+            dx, d_weight = phase.conv_transpose_phase_backward(x.shape, x_cols, weight, grad_out, self.stride,
+                                                               weight_grad=self.needs_grad("weight"))
+            if d_weight is not None:
+                self.grads["weight"] = d_weight
             return dx
         cols = im2col(grad_out, self.kernel_size, self.stride, self.padding)
-        self.grads["weight"] = matmul_sum_batch(x.reshape(n, self.in_channels, h * w), cols).reshape(weight.shape)
+        if self.needs_grad("weight"):
+            self.grads["weight"] = matmul_sum_batch(x.reshape(n, self.in_channels, h * w),
+                                                    cols).reshape(weight.shape)
         return (weight.reshape(self.in_channels, -1) @ cols).reshape(x.shape)

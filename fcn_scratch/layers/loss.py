@@ -54,18 +54,27 @@ class SoftmaxCrossEntropy(Layer):
         xp = backend.get_array_module(logits)
         valid = labels != self.ignore_index
         safe = xp.where(valid, labels, 0).astype(xp.int64)
-        log_p = log_softmax(logits)
-        picked = xp.take_along_axis(log_p, safe[:, None], axis=1)[:, 0]
+        # log p[label] = shifted[label] - log(sum exp(shifted)); the exponentials, once normalized
+        # in place, are the probabilities backward needs, so no second exp and no log-softmax array.
+        probs = logits - logits.max(axis=1, keepdims=True)
+        picked = xp.take_along_axis(probs, safe[:, None], axis=1)[:, 0]
+        xp.exp(probs, out=probs)
+        total = probs.sum(axis=1, keepdims=True)
+        probs /= total
+        picked -= xp.log(total[:, 0])
         count = int(valid.sum())
         loss = -float((picked * valid).sum()) / count if count else 0.0
-        self.cache = (log_p, safe, valid, count)
+        self.cache = (probs, safe, valid, count)
         return loss
 
     def backward(self, grad_loss=1.0):
-        log_p, safe, valid, count = self.saved()
-        xp = backend.get_array_module(log_p)
-        classes = xp.arange(log_p.shape[1]).reshape(1, -1, 1, 1)
-        grad = xp.exp(log_p)
-        grad -= classes == safe[:, None]
-        grad *= valid[:, None] * log_p.dtype.type(grad_loss / max(count, 1))
+        probs, safe, valid, count = self.saved()
+        xp = backend.get_array_module(probs)
+        n, c, h, w = probs.shape
+        scale = valid * probs.dtype.type(grad_loss / max(count, 1))
+        grad = probs * scale[:, None]
+        # minus the one-hot of the label, written only where it is 1: flat index of (n, label, y, x)
+        pixel = xp.arange(h * w).reshape(1, h, w)
+        label_at = (xp.arange(n).reshape(n, 1, 1) * c + safe) * (h * w) + pixel
+        grad.reshape(-1)[label_at.reshape(-1)] -= scale.reshape(-1)
         return grad

@@ -108,15 +108,16 @@ class FCN(Model):
                 skips[name] = x
         return x, skips
 
-    def encode_backward(self, d_score_fr, **skip_grads):
+    def encode_backward(self, d_score_fr, input_grad=True, **skip_grads):
         """The encoder read from the top down. pool3 and pool4 feed both the next block and a
-        skip branch, so there the two gradients that reach them are added."""
+        skip branch, so there the two gradients that reach them are added. The first layer,
+        conv1_1, returns the gradient for the image only if ``input_grad``."""
         d = d_score_fr
-        for name in reversed(self.features):
+        for name in reversed(self.features[1:]):
             if name in skip_grads:
                 d = d + skip_grads[name]
             d = getattr(self, name).backward(d)
-        return d
+        return self.conv1_1.backward(d, input_grad=input_grad)
 
     def summary(self, input_size):
         """Table of layers, output shapes and parameter counts for an input of ``input_size``."""
@@ -140,10 +141,11 @@ class FCN32s(FCN):
         score_fr, _ = self.encode(x)
         return self.crop_upscore32(self.upscore32(score_fr), x.shape)
 
-    def backward(self, d_logits):
-        """d loss / d logits (N, classes, H, W) -> d loss / d x; parameter gradients left in place."""
+    def backward(self, d_logits, input_grad=True):
+        """d loss / d logits (N, classes, H, W) -> d loss / d x (None unless ``input_grad``: training
+        needs only the parameter gradients, left in place)."""
         d_score_fr = self.upscore32.backward(self.crop_upscore32.backward(d_logits))
-        return self.encode_backward(d_score_fr)
+        return self.encode_backward(d_score_fr, input_grad=input_grad)
 
 
 class FCN16s(FCN):
@@ -169,13 +171,14 @@ class FCN16s(FCN):
         fuse_pool4 = upscore2 + self.score_pool4(pool4)
         return self.crop_upscore16(self.upscore16(fuse_pool4), x.shape)
 
-    def backward(self, d_logits):
-        """d loss / d logits (N, classes, H, W) -> d loss / d x; parameter gradients left in place."""
+    def backward(self, d_logits, input_grad=True):
+        """d loss / d logits (N, classes, H, W) -> d loss / d x (None unless ``input_grad``: training
+        needs only the parameter gradients, left in place)."""
         d_fuse_pool4 = self.upscore16.backward(self.crop_upscore16.backward(d_logits))
         # fuse_pool4 = upscore2 + score_pool4: the sum hands the same gradient to both branches
         d_pool4 = self.score_pool4.backward(d_fuse_pool4)
         d_score_fr = self.upscore2.backward(self.crop_upscore2.backward(d_fuse_pool4))
-        return self.encode_backward(d_score_fr, pool4=d_pool4)
+        return self.encode_backward(d_score_fr, pool4=d_pool4, input_grad=input_grad)
 
 
 class FCN8s(FCN):
@@ -206,8 +209,9 @@ class FCN8s(FCN):
         fuse_pool3 = upscore_pool4 + self.score_pool3(pool3)
         return self.crop_upscore8(self.upscore8(fuse_pool3), x.shape)
 
-    def backward(self, d_logits):
-        """d loss / d logits (N, classes, H, W) -> d loss / d x; parameter gradients left in place."""
+    def backward(self, d_logits, input_grad=True):
+        """d loss / d logits (N, classes, H, W) -> d loss / d x (None unless ``input_grad``: training
+        needs only the parameter gradients, left in place)."""
         d_fuse_pool3 = self.upscore8.backward(self.crop_upscore8.backward(d_logits))
         # fuse_pool3 = upscore_pool4 + score_pool3: both branches get d_fuse_pool3
         d_pool3 = self.score_pool3.backward(d_fuse_pool3)
@@ -215,4 +219,4 @@ class FCN8s(FCN):
         # fuse_pool4 = upscore2 + score_pool4: both branches get d_fuse_pool4
         d_pool4 = self.score_pool4.backward(d_fuse_pool4)
         d_score_fr = self.upscore2.backward(self.crop_upscore2.backward(d_fuse_pool4))
-        return self.encode_backward(d_score_fr, pool4=d_pool4, pool3=d_pool3)
+        return self.encode_backward(d_score_fr, pool4=d_pool4, pool3=d_pool3, input_grad=input_grad)

@@ -89,7 +89,7 @@ class Trainer:
                 raise TrainingDiverged(
                     f"loss became {loss} at epoch {epoch}, iteration {it}; stopped. The last good checkpoint "
                     f"is {self.out_dir / 'last.npz'}. Try a lower learning rate.")
-            model.backward(self.loss_fn.backward())
+            model.backward(self.loss_fn.backward(), input_grad=False)
             self.optimizer.step()
             total, count = total + loss, count + 1
             progress.update(epoch, self.epochs, it, iters, loss, len(images), force=it == iters)

@@ -106,3 +106,27 @@ def test_stride_one_input_gradient_equals_col2im_route(device, rng, k, p):
     w_col = conv.params["weight"].reshape(3, -1)
     expected = col2im(w_col.T @ dy.reshape(2, 3, -1), x.shape, conv.kernel_size, conv.stride, conv.padding)
     np.testing.assert_allclose(host(dx), host(expected), rtol=1e-12, atol=1e-12)
+
+
+def test_backward_without_input_gradient_keeps_parameter_gradients(device, rng):
+    conv = Conv2d(3, 5, 3, padding=1, rng=rng, dtype=np.float64).to(device)
+    x = on(device, rng.standard_normal((2, 3, 6, 7)))
+    dy = on(device, rng.standard_normal(conv(x).shape))
+    assert conv.backward(dy).shape == x.shape
+    full = {name: host(g).copy() for name, g in conv.grads.items()}
+    conv(x)
+    assert conv.backward(dy, input_grad=False) is None
+    for name, g in conv.grads.items():
+        np.testing.assert_array_equal(host(g), full[name])
+
+
+def test_frozen_parameters_get_no_gradient(device, rng):
+    conv = Conv2d(3, 4, 3, padding=1, rng=rng, dtype=np.float64).to(device)
+    conv.freeze("weight")
+    x = on(device, rng.standard_normal((2, 3, 5, 5)))
+    y = conv(x)
+    dx = conv.backward(on(device, np.ones(y.shape)))
+    assert not host(conv.grads["weight"]).any()
+    np.testing.assert_allclose(host(conv.grads["bias"]), np.full(4, 2 * 5 * 5))
+    assert set(check_layer(conv, x)) == {"input", "bias"}
+    assert dx.shape == x.shape

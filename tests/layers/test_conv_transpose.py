@@ -106,3 +106,17 @@ def test_phase_path_equals_matmul_then_col2im(device, rng, k, s, op):
     np.testing.assert_allclose(host(dx), host((w_mat @ cols).reshape(x.shape)), rtol=1e-12, atol=1e-12)
     dw = sum(host(x.reshape(2, 3, 20)[i]) @ host(cols[i]).T for i in range(2))
     np.testing.assert_allclose(host(layer.grads["weight"]), dw.reshape(layer.params["weight"].shape), rtol=1e-12)
+
+
+@pytest.mark.parametrize("k,s", [(16, 8), (3, 2)])
+def test_frozen_kernel_gets_no_gradient_and_the_same_input_gradient(device, rng, k, s):
+    layer = ConvTranspose2d(2, 2, k, stride=s, bias=False, rng=rng, dtype=np.float64).to(device)
+    x = on(device, rng.standard_normal((2, 2, 3, 4)))
+    dy = on(device, rng.standard_normal(layer(x).shape))
+    learned = host(layer.backward(dy))
+    assert host(layer.grads["weight"]).any()
+    layer.grads["weight"][...] = 0
+    layer.freeze()
+    layer(x)
+    np.testing.assert_array_equal(host(layer.backward(dy)), learned)
+    assert not host(layer.grads["weight"]).any()

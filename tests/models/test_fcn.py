@@ -28,7 +28,7 @@ def test_logits_have_the_input_size(device, name, hw):
 @pytest.mark.parametrize("name", ["fcn32s", "fcn16s", "fcn8s"])
 def test_whole_model_gradient_check(name):
     with backend.default_dtype("float64"):
-        model = tiny(name, seed=1)
+        model = tiny(name, seed=1, learn_final_upsampling=True)
     rng = np.random.default_rng(2)
     for _, value, _ in model.named_parameters(include_frozen=True):
         if not value.any():
@@ -38,6 +38,20 @@ def test_whole_model_gradient_check(name):
     assert set(results) == expected
     name_, err, where = worst(results)
     assert err < 1e-6, f"{name_} gradient off by {err:.2e} at {where}"
+
+
+@pytest.mark.parametrize("name", ["fcn32s", "fcn16s", "fcn8s"])
+def test_training_backward_skips_only_the_image_gradient(rng, name):
+    model = tiny(name, seed=1)
+    x = rng.standard_normal((2, 3, 37, 41)).astype(np.float32)
+    g = rng.standard_normal((2, 3, 37, 41)).astype(np.float32)
+    model(x)
+    assert model.backward(g).shape == x.shape
+    full = {n: grad.copy() for n, _, grad in model.named_parameters()}
+    model(x)
+    assert model.backward(g, input_grad=False) is None
+    for n, _, grad in model.named_parameters():
+        np.testing.assert_array_equal(grad, full[n], err_msg=n)
 
 
 @pytest.mark.parametrize("name", ["fcn32s", "fcn16s", "fcn8s"])
