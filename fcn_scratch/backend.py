@@ -106,6 +106,16 @@ def synchronize(array_or_device):
 
 _workspaces = {}
 
+# How many bytes of work array a layer asks the workspace for at a time. 32 MiB holds the
+# gradient columns of a few full-size samples of the bench configuration, which keeps the
+# products large (full speed) while bounding the step's memory whatever the batch size.
+WORKSPACE_LIMIT = 32 * 2 ** 20
+
+
+def samples_per_chunk(bytes_per_sample, batch):
+    """How many samples of ``bytes_per_sample`` each fit in :data:`WORKSPACE_LIMIT` (at least 1, at most ``batch``)."""
+    return max(1, min(batch, WORKSPACE_LIMIT // max(1, bytes_per_sample)))
+
 
 def workspace(shape, dtype, xp):
     """A scratch array shared by every layer, for work that is finished before the next call.

@@ -130,10 +130,11 @@ def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
     return out
 
 
-def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0)):
+def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
     """Fold columns back into an image, adding where windows overlap (adjoint of im2col).
 
     cols: (N, C*kh*kw, H_out*W_out)  ->  x: x_shape = (N, C, H, W)
+    (written into ``out``, if given, instead of a new array)
 
     ``<im2col(x), cols> == <x, col2im(cols)>`` for all x and cols.
     Pixels no window reaches (stride larger than kernel, or a remainder at the
@@ -147,7 +148,11 @@ def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0)):
     if cols.shape != (n, c * kh * kw, ho * wo):
         raise ValueError(f"cols has shape {cols.shape}, expected {(n, c * kh * kw, ho * wo)} for image {x_shape}")
     cols = cols.reshape(n, c, kh, kw, ho, wo)
-    x = xp.zeros(x_shape, dtype=cols.dtype)
+    if out is None:
+        x = xp.zeros(x_shape, dtype=cols.dtype)
+    else:
+        x = out
+        x[...] = 0
     for i, rows_out, rows_in in _taps(kh, sh, ph, h, ho):
         for j, cols_out, cols_in in _taps(kw, sw, pw, w, wo):
             x[:, :, rows_in, cols_in] += cols[:, :, i, j, rows_out, cols_out]

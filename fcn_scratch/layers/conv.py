@@ -81,16 +81,36 @@ class Conv2d(Layer):
             self.grads["bias"] = dy.sum(axis=(0, 2))
         if not input_grad:
             return None
-        xp = backend.get_array_module(dy)
-        if (self.stride == (1, 1) and self.out_channels <= self.in_channels
-                and all(p < k for p, k in zip(self.padding, self.kernel_size))):
-            return self._input_grad_as_convolution(grad_out, x_shape)
-        d_cols = xp.matmul(weight.reshape(self.out_channels, -1).T, dy,
-                           out=backend.workspace(cols.shape, cols.dtype, xp))
-        return col2im(d_cols, x_shape, self.kernel_size, self.stride, self.padding)
+        return self._input_grad(grad_out, x_shape)
 
-    def _input_grad_as_convolution(self, grad_out, x_shape):
-        """dx = conv(dy, W flipped and transposed, padding k - 1 - p), for stride 1.
+    def _input_grad(self, grad_out, x_shape):
+        """dx, a few samples at a time: each chunk's column matrix fits the shared workspace
+        (``backend.WORKSPACE_LIMIT``), so memory stays bounded while the products stay large."""
+        xp = backend.get_array_module(grad_out)
+        n, _, h, w = x_shape
+        (kh, kw), (ho, wo) = self.kernel_size, grad_out.shape[2:]
+        as_convolution = (self.stride == (1, 1) and self.out_channels <= self.in_channels
+                          and all(p < k for p, k in zip(self.padding, self.kernel_size)))
+        if as_convolution:
+            per_sample = self.out_channels * kh * kw * h * w
+        else:
+            per_sample = self.in_channels * kh * kw * ho * wo
+        chunk = backend.samples_per_chunk(per_sample * grad_out.dtype.itemsize, n)
+        dx = xp.empty(x_shape, dtype=grad_out.dtype)
+        for start in range(0, n, chunk):
+            part = slice(start, start + chunk)
+            if as_convolution:
+                self._input_grad_as_convolution(grad_out[part], dx[part])
+            else:
+                dy = grad_out[part].reshape(dx[part].shape[0], self.out_channels, -1)
+                w_col = self.params["weight"].reshape(self.out_channels, -1)
+                d_cols = xp.matmul(w_col.T, dy, out=backend.workspace(
+                    (dy.shape[0], self.in_channels * kh * kw, ho * wo), dy.dtype, xp))
+                col2im(d_cols, dx[part].shape, self.kernel_size, self.stride, self.padding, out=dx[part])
+        return dx
+
+    def _input_grad_as_convolution(self, grad_out, dx):
+        """dx = conv(dy, W flipped and transposed, padding k - 1 - p), for stride 1, written into ``dx``.
 
         dx[c, a, b] = sum over o, i, j of dy[o, a + p - i, b + p - j] * W[o, c, i, j];
         with i' = k - 1 - i that is a correlation of dy padded by k - 1 - p with
@@ -98,8 +118,8 @@ class Conv2d(Layer):
         """
         xp = backend.get_array_module(grad_out)
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        n, h, w = x_shape[0], x_shape[2], x_shape[3]
+        n, _, h, w = dx.shape
         flipped = self.params["weight"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(self.in_channels, -1)
         dy_cols = im2col(grad_out, self.kernel_size, (1, 1), (kh - 1 - ph, kw - 1 - pw),
                          out=backend.workspace((n, self.out_channels * kh * kw, h * w), grad_out.dtype, xp))
-        return (flipped @ dy_cols).reshape(x_shape)
+        xp.matmul(flipped, dy_cols, out=dx.reshape(n, self.in_channels, h * w))

@@ -24,7 +24,7 @@ class SoftmaxCrossEntropy(Layer):
         (a Python float; 0.0 when every pixel is ignored)
     backward(grad_loss=1.0):
         -> d loss / d logits = grad_loss * (softmax(logits) - onehot(labels)) / M,
-        zero at ignored pixels.
+        zero at ignored pixels. It uses up what forward kept: one backward per forward.
     """
 
     def __init__(self, ignore_index=255):
@@ -69,10 +69,14 @@ class SoftmaxCrossEntropy(Layer):
 
     def backward(self, grad_loss=1.0):
         probs, safe, valid, count = self.saved()
+        # The probabilities become the gradient in place (the largest array of the step's top end
+        # is not copied), so one forward serves one backward, as a PyTorch graph does.
+        self.cache = None
         xp = backend.get_array_module(probs)
         n, c, h, w = probs.shape
         scale = valid * probs.dtype.type(grad_loss / max(count, 1))
-        grad = probs * scale[:, None]
+        grad = probs
+        grad *= scale[:, None]
         # minus the one-hot of the label, written only where it is 1: flat index of (n, label, y, x)
         pixel = xp.arange(h * w).reshape(1, h, w)
         label_at = (xp.arange(n).reshape(n, 1, 1) * c + safe) * (h * w) + pixel

@@ -130,3 +130,17 @@ def test_frozen_parameters_get_no_gradient(device, rng):
     np.testing.assert_allclose(host(conv.grads["bias"]), np.full(4, 2 * 5 * 5))
     assert set(check_layer(conv, x)) == {"input", "bias"}
     assert dx.shape == x.shape
+
+
+@pytest.mark.parametrize("c_in,c_out,s", [(4, 3, 1), (3, 5, 1), (4, 4, 2)])
+def test_input_gradient_in_chunks_equals_whole_batch(monkeypatch, rng, c_in, c_out, s):
+    """Backward works through the batch in chunks that fit the workspace; the chunks must not show."""
+    from fcn_scratch import backend
+    conv = Conv2d(c_in, c_out, 3, stride=s, padding=1, rng=rng, dtype=np.float64)
+    x = rng.standard_normal((5, c_in, 9, 8))
+    dy = rng.standard_normal(conv(x).shape)
+    whole = conv.backward(dy)
+    monkeypatch.setattr(backend, "WORKSPACE_LIMIT", 1)
+    assert backend.samples_per_chunk(10 ** 6, 5) == 1
+    conv(x)
+    np.testing.assert_array_equal(conv.backward(dy), whole)
