@@ -10,7 +10,7 @@ Bench configuration: FCN-8s, float32, batch 8 x 3 x 128 x 128, 21 classes, width
 16-32-64-128-128, two 3x3 convolutions per block, fc6 3x3 to 256, fc7 1x1 to 256.
 Every time is the median of ``--repeats`` runs after a warm-up. Machines are noisy:
 compare figures from the same run (the ratio columns), not across runs. Our forward and
-step and PyTorch's are timed in turns, so a slow spell of the machine hits both.
+step and PyTorch's are timed in three turns each, so a slow spell of the machine hits both.
 
 "Step memory" on the CPU is how far three training steps raise a fresh process's peak
 resident memory above what the model and the batch already took, measured the same way
@@ -57,23 +57,25 @@ def timeit(fn, device, repeats, warmup=1):
     return statistics.median(times)
 
 
-def timeit_interleaved(fns, device, repeats, warmup=1):
-    """Median seconds of each of ``fns``, the calls taking turns (a, b, a, b, ...).
+def timeit_in_turns(fns, device, repeats, rounds=3):
+    """Median seconds of each of ``fns``: ``rounds`` turns each, of a warm-up and then ``repeats``
+    timed calls.
 
     On a noisy machine a slow spell then falls on every contestant alike, so
-    the ratio of the medians holds still where separate timings would not.
+    the ratio of the medians holds still where one block each would not. A
+    turn starts with an untimed call because a framework's worker threads keep
+    spinning for a while after it returns, which slows whatever runs next.
     """
-    for fn in fns:
-        for _ in range(warmup):
-            fn()
     times = [[] for _ in fns]
-    for _ in range(repeats):
+    for _ in range(rounds):
         for fn, spent in zip(fns, times):
-            backend.synchronize(device)
-            start = time.perf_counter()
             fn()
-            backend.synchronize(device)
-            spent.append(time.perf_counter() - start)
+            for _ in range(repeats):
+                backend.synchronize(device)
+                start = time.perf_counter()
+                fn()
+                backend.synchronize(device)
+                spent.append(time.perf_counter() - start)
     return [statistics.median(spent) for spent in times]
 
 
@@ -125,11 +127,11 @@ def step_times(cfg, device, repeats):
         steps.append(t_step)
         t_model.eval()
     model.eval()
-    forward = timeit_interleaved(forwards, device, repeats)
+    forward = timeit_in_turns(forwards, device, repeats)
     model.train()
     if theirs is not None:
         t_model.train()
-    train = timeit_interleaved(steps, device, repeats)
+    train = timeit_in_turns(steps, device, repeats)
     peak = rss_growth("ours", cfg) if device == "cpu" else gpu_peak_memory(step) / 2 ** 20
     ours = {"forward_ms": forward[0] * 1e3, "step_ms": train[0] * 1e3, "peak_mb": peak}
     if theirs is None:

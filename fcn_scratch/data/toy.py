@@ -71,7 +71,9 @@ def make_sample(index, seed=0, split="train", image_size=64, num_classes=6):
     for _ in range(rng.integers(1, 4)):
         cls = int(rng.integers(1, num_classes))
         r = rng.uniform(0.18, 0.38) * s
-        cy, cx = rng.uniform(-0.1, 1.1, 2) * s
+        # Centres stay inside the image (shapes of radius >= 0.18 s still cross its borders): a shape
+        # centred outside would show a sliver whose class nobody could tell.
+        cy, cx = rng.uniform(0.1, 0.9, 2) * s
         mask = _shape_mask(SHAPES[cls - 1], yy, xx, cy, cx, r, rng.uniform(0, 2 * math.pi))
         colour = rng.uniform(0, 1, 3)
         while np.abs(colour - bg).max() < 0.45:
