@@ -49,8 +49,8 @@ def main():
     section("2. Model and optimizer")
     model = build("fcn8s", num_classes=4, class_names=train_set.class_names, rng=backend.host_rng(0), **cfg)
     model.to(args.device)
-    optimizer = Adam(model, lr=2e-3)
-    print(f"FCN-8s with {model.num_parameters(False):,} trainable parameters, Adam at lr 2e-3 with poly decay")
+    optimizer = Adam(model, lr=4e-3)
+    print(f"FCN-8s with {model.num_parameters(False):,} trainable parameters, Adam at lr 4e-3 with poly decay")
 
     section("3. Training")
     trainer = Trainer(model, optimizer, train_loader, val_loader, args.out / "run", epochs, schedule="poly",

@@ -38,7 +38,7 @@ def main():
                   "--widths", "4", "8", "8", "8", "8", "--fc-channels", "16"]
     else:
         budget = ["--image-size", "64", "--train-size", "2000", "--val-size", "200", "--epochs", "11"]
-    common = budget + ["--num-classes", "4", "--seed", "0", "--device", args.device, "--quiet"]
+    common = budget + ["--num-classes", "4", "--lr", "2e-3", "--seed", "0", "--device", args.device, "--quiet"]
 
     results, models = {}, {}
     for name in ("fcn32s", "fcn16s", "fcn8s"):
