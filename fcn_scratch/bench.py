@@ -110,10 +110,9 @@ def our_setup(cfg, device):
     return model, x, step
 
 
-def step_times(cfg, device, repeats):
-    """Forward and training-step times of our FCN-8s and, on the CPU when it is installed, of
-    PyTorch's, timed in turns; each side's step memory. ``(ours, torch or None, our model)``."""
-    model, x, step = our_setup(cfg, device)
+def step_times(model, x, step, cfg, device, repeats):
+    """Forward and training-step times of our FCN-8s (from :func:`our_setup`) and, on the CPU when it
+    is installed, of PyTorch's, timed in turns; each side's step memory. ``(ours, torch or None)``."""
     theirs = torch_setup(cfg) if device == "cpu" else None
     forwards, steps = [lambda: model(x)], [step]
     if theirs is not None:
@@ -135,9 +134,9 @@ def step_times(cfg, device, repeats):
     peak = rss_growth("ours", cfg) if device == "cpu" else gpu_peak_memory(step) / 2 ** 20
     ours = {"forward_ms": forward[0] * 1e3, "step_ms": train[0] * 1e3, "peak_mb": peak}
     if theirs is None:
-        return ours, None, model
+        return ours, None
     return ours, {"forward_ms": forward[1] * 1e3, "step_ms": train[1] * 1e3, "threads": torch.get_num_threads(),
-                  "version": torch.__version__, "peak_mb": rss_growth("torch", cfg)}, model
+                  "version": torch.__version__, "peak_mb": rss_growth("torch", cfg)}
 
 
 def gpu_peak_memory(fn):
@@ -325,13 +324,16 @@ def run(quick=False, device="cpu", repeats=None):
     cfg = QUICK if quick else BENCH
     repeats = repeats or (3 if quick else 7)
     backend.xp_for(device)
-    ours, theirs, model = step_times(cfg, device, repeats)
-    x, _ = inputs(cfg, device)
+    model, x, step = our_setup(cfg, device)
+    # The layers are timed before PyTorch first runs in this process: its idle worker threads
+    # slowed every layer timed after it.
+    layers = layer_table(model, x, device, repeats)
+    ours, theirs = step_times(model, x, step, cfg, device, repeats)
     result = {
         "date": time.strftime("%Y-%m-%d"), "device": device, "machine": f"{platform.machine()}, "
         f"{os.cpu_count()} cores", "numpy": np.__version__, "blas": blas_info(),
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"), "config": {**cfg, "widths": list(cfg["widths"])},
-        "ours": ours, "layers": layer_table(model, x, device, repeats), "naive": naive_vs_im2col(device, repeats),
+        "ours": ours, "layers": layers, "naive": naive_vs_im2col(device, repeats),
     }
     result["torch"] = theirs
     return result

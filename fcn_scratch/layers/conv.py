@@ -97,17 +97,19 @@ class Conv2d(Layer):
             per_sample = self.in_channels * kh * kw * ho * wo
         chunk = backend.samples_per_chunk(per_sample * grad_out.dtype.itemsize, n)
         dx = xp.empty(x_shape, dtype=grad_out.dtype)
+        route = self._input_grad_as_convolution if as_convolution else self._input_grad_by_col2im
         for start in range(0, n, chunk):
-            part = slice(start, start + chunk)
-            if as_convolution:
-                self._input_grad_as_convolution(grad_out[part], dx[part])
-            else:
-                dy = grad_out[part].reshape(dx[part].shape[0], self.out_channels, -1)
-                w_col = self.params["weight"].reshape(self.out_channels, -1)
-                d_cols = xp.matmul(w_col.T, dy, out=backend.workspace(
-                    (dy.shape[0], self.in_channels * kh * kw, ho * wo), dy.dtype, xp))
-                col2im(d_cols, dx[part].shape, self.kernel_size, self.stride, self.padding, out=dx[part])
+            route(grad_out[start:start + chunk], dx[start:start + chunk])
         return dx
+
+    def _input_grad_by_col2im(self, grad_out, dx):
+        """dx = col2im(W_col.T @ dy), written into ``dx``: the adjoint of the forward pass."""
+        xp = backend.get_array_module(grad_out)
+        n, (kh, kw), (ho, wo) = dx.shape[0], self.kernel_size, grad_out.shape[2:]
+        dy = grad_out.reshape(n, self.out_channels, ho * wo)
+        w_col = self.params["weight"].reshape(self.out_channels, -1)
+        d_cols = xp.matmul(w_col.T, dy, out=backend.workspace((n, self.in_channels * kh * kw, ho * wo), dy.dtype, xp))
+        col2im(d_cols, dx.shape, self.kernel_size, self.stride, self.padding, out=dx)
 
     def _input_grad_as_convolution(self, grad_out, dx):
         """dx = conv(dy, W flipped and transposed, padding k - 1 - p), for stride 1, written into ``dx``.
