@@ -325,8 +325,6 @@ def run(quick=False, device="cpu", repeats=None):
     repeats = repeats or (3 if quick else 7)
     backend.xp_for(device)
     model, x, step = our_setup(cfg, device)
-    # The layers are timed before PyTorch first runs in this process: its idle worker threads
-    # slowed every layer timed after it.
     layers = layer_table(model, x, device, repeats)
     ours, theirs = step_times(model, x, step, cfg, device, repeats)
     result = {
