@@ -25,7 +25,7 @@ import numpy as np
 
 from _common import figure, parse_args, save, section
 from fcn_scratch import backend
-from fcn_scratch.gradcheck import check_layer, numerical_gradient, relative_error, worst
+from fcn_scratch.gradcheck import check_layer, relative_error, worst
 from fcn_scratch.layers import (Conv2d, ConvTranspose2d, Crop, MaxPool2d, MaxUnpool2d, ReLU,
                                 SoftmaxCrossEntropy)
 from fcn_scratch.models import build

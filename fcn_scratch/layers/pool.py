@@ -90,7 +90,7 @@ class MaxPool2d(Layer):
     def indices(self, arg, x_shape):
         """Flat input positions ``row * W + col`` of the maxima, from the winning offsets."""
         xp = backend.get_array_module(arg)
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        (_, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
         ho, wo = arg.shape[2:]
         arg = arg.astype(xp.int64)
         rows = xp.arange(ho)[:, None] * sh - ph + arg // kw

@@ -155,7 +155,6 @@ def test_staged_initialization_from_a_coarser_net():
 
 def test_train_eval_switch_dropout():
     model = build("fcn8s", num_classes=3, widths=(2, 2, 2, 2, 2), fc_channels=8)
-    x = np.ones((1, 3, 32, 32), np.float32)
     model.eval()
     assert not model.drop6.training
     model.train()
