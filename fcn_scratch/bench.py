@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from . import backend
-from .functional import conv2d_naive, im2col
+from .functional import conv2d_naive, conv_output_size, im2col, phase
 from .layers import Conv2d, ConvTranspose2d, MaxPool2d, SoftmaxCrossEntropy
 from .models import build
 from .optim import SGD
@@ -114,7 +114,7 @@ def step_times(model, x, step, cfg, device, repeats):
     """Forward and training-step times of our FCN-8s (from :func:`our_setup`) and, on the CPU when it
     is installed, of PyTorch's, timed in turns; each side's step memory. ``(ours, torch or None)``."""
     theirs = torch_setup(cfg) if device == "cpu" else None
-    forwards, steps = [lambda: model(x)], [step]
+    forwards, steps = [lambda: model(x)], [step, matmul_floor(model, x, device)]
     if theirs is not None:
         import torch
         t_model, t_x, t_step = theirs
@@ -132,10 +132,11 @@ def step_times(model, x, step, cfg, device, repeats):
         t_model.train()
     train = timeit_in_turns(steps, device, repeats)
     peak = rss_growth("ours", cfg) if device == "cpu" else gpu_peak_memory(step) / 2 ** 20
-    ours = {"forward_ms": forward[0] * 1e3, "step_ms": train[0] * 1e3, "peak_mb": peak}
+    ours = {"forward_ms": forward[0] * 1e3, "step_ms": train[0] * 1e3, "matmul_floor_ms": train[1] * 1e3,
+            "peak_mb": peak}
     if theirs is None:
         return ours, None
-    return ours, {"forward_ms": forward[1] * 1e3, "step_ms": train[1] * 1e3, "threads": torch.get_num_threads(),
+    return ours, {"forward_ms": forward[1] * 1e3, "step_ms": train[2] * 1e3, "threads": torch.get_num_threads(),
                   "version": torch.__version__, "peak_mb": rss_growth("torch", cfg)}
 
 
@@ -181,6 +182,57 @@ def gemm_shape(layer, x_shape, out_shape):
     if isinstance(layer, Conv2d):
         return layer.out_channels, layer.in_channels * kh * kw, n * out_shape[2] * out_shape[3]
     return layer.out_channels * kh * kw, layer.in_channels, n * x_shape[2] * x_shape[3]
+
+
+def step_products(model, x):
+    """Every matrix product one training step of ``model`` does, as ``(layer, A shape, B shape,
+    transpose B)`` for ``matmul(A, B)``: forward, weight gradient and input gradient of each convolution and
+    transposed convolution, by the route each layer takes (no image gradient for ``conv1_1``, no
+    weight gradient for a frozen kernel)."""
+    products = []
+    for name, inp in layer_inputs(model, x).items():
+        layer = model.layers[name]
+        n, c, h, w = inp.shape
+        if isinstance(layer, Conv2d):
+            (kh, kw), o = layer.kernel_size, layer.out_channels
+            ho, wo = (conv_output_size(size, k, st, p) for size, k, st, p in
+                      zip((h, w), layer.kernel_size, layer.stride, layer.padding))
+            k, cols = c * kh * kw, (n, c * kh * kw, ho * wo)
+            products += [(name, (o, k), cols, False), (name, (n, o, ho * wo), cols, True)]
+            if name == "conv1_1":
+                continue
+            if layer.input_grad_route() == "convolution":
+                products.append((name, (c, o * kh * kw), (n, o * kh * kw, h * w), False))
+            else:
+                products.append((name, (k, o), (n, o, ho * wo), False))
+        elif isinstance(layer, ConvTranspose2d) and phase.applies(layer.kernel_size, layer.stride, layer.padding):
+            (kh, kw), (sh, sw), o = layer.kernel_size, layer.stride, layer.out_channels
+            m, q = kh // sh, kw // sw
+            k_shape, cols = (o * sh * sw, c * m * q), (n, c * m * q, (h + m - 1) * (w + q - 1))
+            dz = (n, o * sh * sw, cols[2])
+            products.append((name, k_shape, cols, False))
+            if layer.needs_grad("weight"):
+                products.append((name, dz, cols, True))
+            products.append((name, (k_shape[1], k_shape[0]), dz, False))
+    return products
+
+
+def matmul_floor(model, x, device):
+    """A function that runs only the matrix products of one training step (:func:`step_products`),
+    on stand-in operands with their outputs allocated once: the time of a step made of nothing but
+    BLAS, the floor that any im2col design on this machine stands on."""
+    xp = backend.xp_for(device)
+    calls = []
+    for _, a_shape, b_shape, transposed in step_products(model, x):
+        a, b = xp.ones(a_shape, np.float32), xp.ones(b_shape, np.float32)
+        b = b.transpose(0, 2, 1) if transposed else b
+        out = xp.matmul(a, b)
+        calls.append((a, b, out))
+
+    def run_products():
+        for a, b, out in calls:
+            xp.matmul(a, b, out=out)
+    return run_products
 
 
 def layer_table(model, x, device, repeats):
@@ -349,6 +401,10 @@ def format_table(r):
             lines.append(f"{label:<24}{ours[key]:>10.1f}{t[key]:>10.1f}{ours[key] / t[key]:>8.2f}")
         else:
             lines.append(f"{label:<24}{ours[key]:>10.1f}{'-':>10}{'-':>8}")
+    floor = ours["matmul_floor_ms"]
+    lines.append(f"{'step, products only (ms)':<24}{floor:>10.1f}{'':>10}{'':>8}   (ours / products only: "
+                 f"{ours['step_ms'] / floor:.2f}" + (f"; PyTorch / products only: {t['step_ms'] / floor:.2f})" if t
+                                                     else ")"))
     if ours["peak_mb"] is not None:
         theirs = t.get("peak_mb") if t else None
         row = f"{'step memory (MB)':<24}{ours['peak_mb']:>10.1f}"

@@ -19,3 +19,30 @@ def test_table_without_pytorch():
     result = run(quick=True, repeats=1)
     result["torch"] = None
     assert "PyTorch not installed" in format_table(result)
+
+
+
+def test_step_products_are_what_each_layer_computes():
+    """Each convolution does three products of its forward's size (conv1_1 two: no image gradient);
+    each transposed convolution three, the frozen upscore8 two."""
+    from collections import Counter
+
+    import numpy as np
+    from fcn_scratch.bench import QUICK, flops, layer_inputs, our_setup, step_products
+    from fcn_scratch.layers import Conv2d
+
+    model, x, _ = our_setup(QUICK, "cpu")
+    products = step_products(model, x)
+    work = Counter()
+    for name, a, b, transposed in products:
+        assert a[-1] == (b[-1] if transposed else b[-2]), (name, a, b)
+        batch = int(np.prod(np.broadcast_shapes(a[:-2], b[:-2])))
+        work[name] += 2 * batch * a[-2] * a[-1] * (b[-2] if transposed else b[-1])
+    counts = Counter(name for name, *_ in products)
+    for name, inp in layer_inputs(model, x).items():
+        layer = model.layers[name]
+        if isinstance(layer, Conv2d):
+            per_product = flops(layer, inp.shape, layer(inp).shape)
+            assert counts[name] == (2 if name == "conv1_1" else 3)
+            assert work[name] == counts[name] * per_product
+    assert counts["upscore2"] == counts["upscore_pool4"] == 3 and counts["upscore8"] == 2

@@ -89,8 +89,7 @@ class Conv2d(Layer):
         xp = backend.get_array_module(grad_out)
         n, _, h, w = x_shape
         (kh, kw), (ho, wo) = self.kernel_size, grad_out.shape[2:]
-        as_convolution = (self.stride == (1, 1) and self.out_channels <= self.in_channels
-                          and all(p < k for p, k in zip(self.padding, self.kernel_size)))
+        as_convolution = self.input_grad_route() == "convolution"
         if as_convolution:
             per_sample = self.out_channels * kh * kw * h * w
         else:
@@ -101,6 +100,14 @@ class Conv2d(Layer):
         for start in range(0, n, chunk):
             route(grad_out[start:start + chunk], dx[start:start + chunk])
         return dx
+
+    def input_grad_route(self):
+        """How :meth:`backward` computes dx: ``"convolution"`` (of dy with the flipped kernel; stride 1
+        and ``C_out <= C_in``) or ``"col2im"``."""
+        if (self.stride == (1, 1) and self.out_channels <= self.in_channels
+                and all(p < k for p, k in zip(self.padding, self.kernel_size))):
+            return "convolution"
+        return "col2im"
 
     def _input_grad_by_col2im(self, grad_out, dx):
         """dx = col2im(W_col.T @ dy), written into ``dx``: the adjoint of the forward pass."""

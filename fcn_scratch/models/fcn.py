@@ -64,15 +64,15 @@ class FCN(Model):
         for block, width in enumerate(widths, start=1):
             for i in range(1, convs_per_block + 1):
                 self._add_feature(f"conv{block}_{i}", Conv2d(channels, width, 3, padding=1, **kw))
-                self._add_feature(f"relu{block}_{i}", ReLU())
+                self._add_feature(f"relu{block}_{i}", ReLU(inplace=True))
                 channels = width
             self._add_feature(f"pool{block}", MaxPool2d(2, stride=2, ceil_mode=True))
         seeds = rng.integers(0, 2 ** 31, size=2)
         self._add_feature("fc6", Conv2d(channels, fc_channels, fc6_kernel, padding=fc6_kernel // 2, **kw))
-        self._add_feature("relu6", ReLU())
+        self._add_feature("relu6", ReLU(inplace=True))
         self._add_feature("drop6", Dropout(dropout, seed=int(seeds[0])))
         self._add_feature("fc7", Conv2d(fc_channels, fc_channels, 1, **kw))
-        self._add_feature("relu7", ReLU())
+        self._add_feature("relu7", ReLU(inplace=True))
         self._add_feature("drop7", Dropout(dropout, seed=int(seeds[1])))
         self._add_feature("score_fr", self._score_layer(fc_channels))
         self.widths = tuple(widths)

@@ -24,3 +24,19 @@ def test_keeps_dtype():
 def test_rejects_integers():
     with pytest.raises(TypeError, match="floating-point input"):
         ReLU()(np.ones((2, 2), np.int32))
+
+
+def test_inplace_writes_over_its_input_and_gradient_with_the_same_values(device, rng):
+    x = on(device, rng.standard_normal((2, 3, 4, 5)))
+    dy = on(device, rng.standard_normal((2, 3, 4, 5)))
+    plain = ReLU()
+    y, dx = host(plain(x)), host(plain.backward(dy))
+    inplace = ReLU(inplace=True)
+    x2, dy2 = x.copy(), dy.copy()
+    y2 = inplace(x2)
+    assert y2 is x2
+    np.testing.assert_array_equal(host(y2), y)
+    dx2 = inplace.backward(dy2)
+    assert dx2 is dy2
+    np.testing.assert_array_equal(host(dx2), dx)
+    assert "inplace=True" in repr(inplace)
