@@ -175,15 +175,6 @@ def flops(layer, x_shape, out_shape):
     return 0
 
 
-def gemm_shape(layer, x_shape, out_shape):
-    """(M, K, L): the matrix product a layer's forward does, M x K times K x L."""
-    n = x_shape[0]
-    kh, kw = layer.kernel_size
-    if isinstance(layer, Conv2d):
-        return layer.out_channels, layer.in_channels * kh * kw, n * out_shape[2] * out_shape[3]
-    return layer.out_channels * kh * kw, layer.in_channels, n * x_shape[2] * x_shape[3]
-
-
 def step_products(model, x):
     """Every matrix product one training step of ``model`` does, as ``(layer, A shape, B shape,
     transpose B)`` for ``matmul(A, B)``: forward, weight gradient and input gradient of each convolution and
@@ -217,28 +208,36 @@ def step_products(model, x):
     return products
 
 
+def product(a_shape, b_shape, transposed, xp):
+    """A function of no arguments that runs ``matmul(A, B)`` (B read through a transposed view when
+    ``transposed``) on stand-in operands, into an output allocated once."""
+    a, b = xp.ones(a_shape, np.float32), xp.ones(b_shape, np.float32)
+    b = b.transpose(0, 2, 1) if transposed else b
+    out = xp.matmul(a, b)
+    return lambda: xp.matmul(a, b, out=out)
+
+
 def matmul_floor(model, x, device):
-    """A function that runs only the matrix products of one training step (:func:`step_products`),
-    on stand-in operands with their outputs allocated once: the time of a step made of nothing but
-    BLAS, the floor that any im2col design on this machine stands on."""
+    """A function that runs only the matrix products of one training step (:func:`step_products`):
+    the time of a step made of nothing but BLAS, the floor that any im2col design on this machine
+    stands on."""
     xp = backend.xp_for(device)
-    calls = []
-    for _, a_shape, b_shape, transposed in step_products(model, x):
-        a, b = xp.ones(a_shape, np.float32), xp.ones(b_shape, np.float32)
-        b = b.transpose(0, 2, 1) if transposed else b
-        out = xp.matmul(a, b)
-        calls.append((a, b, out))
+    calls = [product(a, b, transposed, xp) for _, a, b, transposed in step_products(model, x)]
 
     def run_products():
-        for a, b, out in calls:
-            xp.matmul(a, b, out=out)
+        for call in calls:
+            call()
     return run_products
 
 
 def layer_table(model, x, device, repeats):
-    """Each layer timed alone on the input it sees in the model; backward as in training (conv1_1
-    without the image's gradient)."""
+    """Each layer timed alone on the input it sees in the model, backward as in training (conv1_1
+    without the image's gradient), beside its forward matrix product alone, batched over the samples
+    as the layer calls it (:func:`step_products`)."""
     xp = backend.xp_for(device)
+    forward_products = {}
+    for name, a, b, transposed in step_products(model, x):
+        forward_products.setdefault(name, (a, b, transposed))
     rows = []
     for name, inp in layer_inputs(model, x).items():
         layer = model.layers[name]
@@ -252,11 +251,8 @@ def layer_table(model, x, device, repeats):
         f = flops(layer, inp.shape, out.shape)
         row = {"layer": name, "type": type(layer).__name__, "input": list(inp.shape), "forward_ms": fwd * 1e3,
                "backward_ms": bwd * 1e3, "gflop": f / 1e9}
-        if f:
-            m, k, l = gemm_shape(layer, inp.shape, out.shape)
-            a = xp.ones((m, k), np.float32)
-            b = xp.ones((k, l), np.float32)
-            gemm = timeit(lambda: a @ b, device, repeats)
+        if name in forward_products:
+            gemm = timeit(product(*forward_products[name], xp), device, repeats)
             row.update(gemm_ms=gemm * 1e3, fwd_gflops=f / fwd / 1e9, gemm_gflops=f / gemm / 1e9,
                        fwd_over_gemm=fwd / gemm)
         rows.append(row)
