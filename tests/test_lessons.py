@@ -22,3 +22,49 @@ def test_lesson_runs_quick(lesson, tmp_path):
     assert "Traceback" not in done.stderr
     assert list(tmp_path.rglob("*.png")), "the lesson saved no figure"
     assert done.stdout.count("==") >= 2, "the lesson printed no sections"
+
+
+def _lesson(name):
+    import importlib.util
+    lessons = LESSONS[0].parent
+    sys.path.insert(0, str(lessons))
+    try:
+        spec = importlib.util.spec_from_file_location(name, lessons / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(lessons))
+
+
+def test_stride_cost_matches_plain_bilinear_interpolation():
+    """Lesson 7's upsampled class fractions (FCN's ConvTranspose2d and crop) against the same thing done
+    with half-pixel bilinear interpolation by hand: the crop by stride/2 puts cell centres where they belong."""
+    import numpy as np
+
+    from fcn_scratch.data import make_sample
+    from fcn_scratch.metrics import ConfusionMatrix, metrics_from_confusion
+
+    def by_hand(fractions, s):
+        def axis(n):
+            pos = (np.arange(n * s) + 0.5) / s - 0.5
+            lo = np.floor(pos).astype(int)
+            return np.clip(lo, 0, n - 1), np.clip(lo + 1, 0, n - 1), pos - lo
+        y0, y1, fy = axis(fractions.shape[1])
+        x0, x1, fx = axis(fractions.shape[2])
+        rows = fractions[:, y0] * (1 - fy)[:, None] + fractions[:, y1] * fy[:, None]
+        return rows[:, :, x0] * (1 - fx) + rows[:, :, x1] * fx
+
+    lesson = _lesson("07_fcn_skips")
+    for stride in (8, 16):
+        confusion = ConfusionMatrix(4)
+        for i in range(12):
+            _, labels = make_sample(i, 0, "val", 64, 4)
+            onehot = np.eye(4)[labels].transpose(2, 0, 1)
+            fractions = onehot.reshape(4, 64 // stride, stride, 64 // stride, stride).mean(axis=(2, 4))
+            confusion.update(by_hand(fractions, stride).argmax(axis=0), labels)
+        expected = metrics_from_confusion(confusion.matrix)["mean_iu"]
+        miu, per_class = lesson.stride_ceiling(stride, 64, 12)
+        assert abs(miu - expected) < 2e-3, (stride, miu, expected)
+        assert len(per_class) == 4
+    assert lesson.stride_ceiling(8, 64, 12)[0] > lesson.stride_ceiling(16, 64, 12)[0] > lesson.stride_ceiling(32, 64, 12)[0]
