@@ -12,6 +12,9 @@ Every time is the median of ``--repeats`` runs after a warm-up. Machines are noi
 compare figures from the same run (the ratio columns), not across runs. Our forward and
 step and PyTorch's are timed in three turns each, so a slow spell of the machine hits both.
 
+"Step, products only" runs nothing but the matrix products of our training step, in their shapes
+(:func:`step_products`): the floor that any im2col design stands on here, timed in the same turns.
+
 "Step memory" on the CPU is how far three training steps raise a fresh process's peak
 resident memory above what the model and the batch already took, measured the same way
 for us and for PyTorch; on the GPU, what CuPy's memory pool holds after a step.
@@ -177,9 +180,10 @@ def flops(layer, x_shape, out_shape):
 
 def step_products(model, x):
     """Every matrix product one training step of ``model`` does, as ``(layer, A shape, B shape,
-    transpose B)`` for ``matmul(A, B)``: forward, weight gradient and input gradient of each convolution and
-    transposed convolution, by the route each layer takes (no image gradient for ``conv1_1``, no
-    weight gradient for a frozen kernel)."""
+    transpose B)`` for ``matmul(A, B)``: forward, weight gradient and input gradient of each
+    convolution and transposed convolution, by the route each layer takes (no image gradient for
+    ``conv1_1``, no weight gradient for a frozen kernel). Transposed convolutions are listed on the
+    phase route, the one all of FCN's upsampling layers take."""
     products = []
     for name, inp in layer_inputs(model, x).items():
         layer = model.layers[name]
@@ -398,9 +402,10 @@ def format_table(r):
         else:
             lines.append(f"{label:<24}{ours[key]:>10.1f}{'-':>10}{'-':>8}")
     floor = ours["matmul_floor_ms"]
-    lines.append(f"{'step, products only (ms)':<24}{floor:>10.1f}{'':>10}{'':>8}   (ours / products only: "
-                 f"{ours['step_ms'] / floor:.2f}" + (f"; PyTorch / products only: {t['step_ms'] / floor:.2f})" if t
-                                                     else ")"))
+    ratios = f"ours / products only: {ours['step_ms'] / floor:.2f}"
+    if t:
+        ratios += f"; PyTorch / products only: {t['step_ms'] / floor:.2f}"
+    lines.append(f"{'step, products only (ms)':<24}{floor:>10.1f}{'':>18}   ({ratios})")
     if ours["peak_mb"] is not None:
         theirs = t.get("peak_mb") if t else None
         row = f"{'step memory (MB)':<24}{ours['peak_mb']:>10.1f}"
