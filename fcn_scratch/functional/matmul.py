@@ -11,6 +11,12 @@ def matmul_sum_batch(a, b):
     (``dW = sum_n dy[n] @ cols[n].T``). One batched ``matmul`` reads the
     transposed operand through its strides (BLAS handles a transposed matrix
     without copying it), so neither operand is reshuffled in memory.
+
+    It is computed as the transpose of ``sum_n b[n] @ a[n].T``: the same sums,
+    with the column matrix (``b``, the taller one) on the left. OpenBLAS runs
+    these long, thin products 1.3-1.4x faster that way round (all the weight
+    gradients of the bench configuration: 28 against 38 ms on 2 cores); a
+    test holds the result to the plain definition.
     """
     xp = get_array_module(a, b)
-    return xp.matmul(a, b.transpose(0, 2, 1)).sum(axis=0)
+    return xp.ascontiguousarray(xp.matmul(b, a.transpose(0, 2, 1)).sum(axis=0).T)
