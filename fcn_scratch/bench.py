@@ -193,7 +193,7 @@ def step_products(model, x):
             ho, wo = (conv_output_size(size, k, st, p) for size, k, st, p in
                       zip((h, w), layer.kernel_size, layer.stride, layer.padding))
             k, cols = c * kh * kw, (n, c * kh * kw, ho * wo)
-            products += [(name, (o, k), cols, False), (name, (n, o, ho * wo), cols, True)]
+            products += [(name, (o, k), cols, False), (name, cols, (n, o, ho * wo), True)]
             if name == "conv1_1":
                 continue
             if layer.input_grad_route() == "convolution":
@@ -207,7 +207,7 @@ def step_products(model, x):
             dz = (n, o * sh * sw, cols[2])
             products.append((name, k_shape, cols, False))
             if layer.needs_grad("weight"):
-                products.append((name, dz, cols, True))
+                products.append((name, cols, dz, True))
             products.append((name, (k_shape[1], k_shape[0]), dz, False))
     return products
 
