@@ -125,7 +125,8 @@ def main():
 
     section("5. What a stride costs: true class fractions per cell, upsampled (toy validation, 4 classes)")
     count = 16 if args.quick else 200
-    print(f"{'image':>6}{'stride':>8}{'score map':>11}{'mean IU':>9}   per class (background, circle, square, triangle)")
+    print(f"{'image':>6}{'stride':>8}{'score map':>11}{'mean IU':>9}   "
+          "per class (background, circle, square, triangle)")
     for image_size, stride in ((64, 32), (64, 16), (64, 8), (80, 8), (96, 8), (128, 8)):
         miu, per_class = stride_ceiling(stride, image_size, count)
         cells = -(-image_size // stride)

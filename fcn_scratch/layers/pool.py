@@ -101,15 +101,18 @@ class MaxPool2d(Layer):
         x_shape, arg = self.saved()
         xp = backend.get_array_module(grad_out)
         self.check_grad(grad_out, arg.shape)
-        (ph, pw), (h, w) = self.padding, x_shape[2:]
-        dx_pad = xp.zeros(self._padded_shape(x_shape, arg.shape[2:]), dtype=grad_out.dtype)
+        (ph, pw), (h, w), out_hw = self.padding, x_shape[2:], arg.shape[2:]
+        padded = self._padded_shape(x_shape, out_hw)
         overlapping = any(s < k for s, k in zip(self.stride, self.kernel_size))
-        for t, window in self._windows(arg.shape[2:]):
-            routed = grad_out * (arg == t)
+        # Windows that tile the padded input (stride == kernel, no remainder) write every element of
+        # dx exactly once, so it need not be zeroed first, and each offset's share goes straight in.
+        tiled = self.stride == self.kernel_size and padded[2:] == tuple(o * s for o, s in zip(out_hw, self.stride))
+        dx_pad = (xp.empty if tiled else xp.zeros)(padded, dtype=grad_out.dtype)
+        for t, window in self._windows(out_hw):
             if overlapping:
-                dx_pad[window] += routed
+                dx_pad[window] += grad_out * (arg == t)
             else:
-                dx_pad[window] = routed
+                xp.multiply(grad_out, arg == t, out=dx_pad[window])
         if dx_pad.shape == tuple(x_shape):
             return dx_pad
         return xp.ascontiguousarray(dx_pad[:, :, ph:ph + h, pw:pw + w])

@@ -15,6 +15,7 @@ GRID = [
     (2, 1, 5, 5, 2, 2, 1, True),
     (1, 2, 9, 6, 3, 1, 1, False),
     (1, 2, 7, 8, 2, 3, 0, True),
+    (2, 2, 7, 9, 2, 2, 0, False),   # windows that leave the last row and column out: their gradient is 0
 ]
 
 
