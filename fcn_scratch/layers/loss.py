@@ -57,28 +57,34 @@ class SoftmaxCrossEntropy(Layer):
         # log p[label] = shifted[label] - log(sum exp(shifted)); the exponentials, once normalized
         # in place, are the probabilities backward needs, so no second exp and no log-softmax array.
         probs = logits - logits.max(axis=1, keepdims=True)
-        picked = xp.take_along_axis(probs, safe[:, None], axis=1)[:, 0]
+        label_at = self._label_positions(safe, logits.shape[1])
+        picked = probs.reshape(-1)[label_at]
         xp.exp(probs, out=probs)
         total = probs.sum(axis=1, keepdims=True)
         probs /= total
         picked -= xp.log(total[:, 0])
         count = int(valid.sum())
         loss = -float((picked * valid).sum()) / count if count else 0.0
-        self.cache = (probs, safe, valid, count)
+        self.cache = (probs, label_at, valid, count)
         return loss
 
+    @staticmethod
+    def _label_positions(labels, num_classes):
+        """Flat positions of ``(n, labels[n, y, x], y, x)`` in an (N, C, H, W) array, shape (N, H, W):
+        where each pixel's true-class score sits. One gather reads them, one scatter writes there."""
+        xp = backend.get_array_module(labels)
+        n, h, w = labels.shape
+        pixel = xp.arange(h * w).reshape(1, h, w)
+        return (xp.arange(n).reshape(n, 1, 1) * num_classes + labels) * (h * w) + pixel
+
     def backward(self, grad_loss=1.0):
-        probs, safe, valid, count = self.saved()
+        probs, label_at, valid, count = self.saved()
         # The probabilities become the gradient in place (the largest array of the step's top end
         # is not copied), so one forward serves one backward, as a PyTorch graph does.
         self.cache = None
-        xp = backend.get_array_module(probs)
-        n, c, h, w = probs.shape
         scale = valid * probs.dtype.type(grad_loss / max(count, 1))
         grad = probs
         grad *= scale[:, None]
-        # minus the one-hot of the label, written only where it is 1: flat index of (n, label, y, x)
-        pixel = xp.arange(h * w).reshape(1, h, w)
-        label_at = (xp.arange(n).reshape(n, 1, 1) * c + safe) * (h * w) + pixel
+        # minus the one-hot of the label, written only where it is 1
         grad.reshape(-1)[label_at.reshape(-1)] -= scale.reshape(-1)
         return grad
