@@ -109,8 +109,10 @@ def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
     (fresh memory costs as much as the copy itself in the first layers).
     Every entry is written, the padding ones with zeros.
     """
-    xp = get_array_module(x)
     n, c, h, w = x.shape
+    if tuple(stride) == (1, 1) and 2 * padding[1] == kernel_size[1] - 1 and h * w <= FLAT_SHIFT_MAX_PIXELS:
+        return _im2col_flat_shifts(x, kernel_size, padding, out)
+    xp = get_array_module(x)
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     ho = conv_output_size(h, kh, sh, ph)
     wo = conv_output_size(w, kw, sw, pw)
@@ -127,6 +129,51 @@ def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
                 tap[:, :, rows_out.stop:] = 0
                 tap[:, :, :, :cols_out.start] = 0
                 tap[:, :, :, cols_out.stop:] = 0
+    return out
+
+
+# Up to this many pixels per plane, :func:`im2col` takes the flat-shift route (measured on 2 cores:
+# 1.3-2x faster than the slice per tap on maps of 64 x 64 and smaller, 0.5-0.6x on 128 x 128, where
+# both are bound by memory bandwidth and the row copies stream better).
+FLAT_SHIFT_MAX_PIXELS = 64 * 64
+
+
+def _im2col_flat_shifts(x, kernel_size, padding, out=None):
+    """im2col for stride 1 when the output is as wide as the input (``2 * pw == kw - 1``).
+
+    Flatten each plane. Output pixel ``(r, col)`` reads, under tap ``(i, j)``,
+    input pixel ``(r + i - ph, col + j - pw)``, whose flat index is the output's
+    own flat index ``r*W + col`` plus ``(i - ph)*W + (j - pw)``: every tap is the
+    flattened image shifted by one number, so it is one contiguous copy per
+    plane instead of one per row. Reading past a row's end wraps into the next
+    row; those entries (the ``|j - pw|`` columns at one edge) belong to the
+    padding and are zeroed afterwards, as are the rows shifted in from above
+    or below the image. Small maps have short rows, where the per-row cost of
+    the slice-per-tap route dominates; :data:`FLAT_SHIFT_MAX_PIXELS` says where.
+    """
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    (kh, kw), (ph, _) = kernel_size, padding
+    ho = conv_output_size(h, kh, 1, ph)
+    size = ho * w
+    if out is None:
+        out = xp.empty((n, c * kh * kw, size), dtype=x.dtype)
+    flat = x.reshape(n, c, h * w)
+    cols = out.reshape(n, c, kh, kw, size)
+    for i in range(kh):
+        for j in range(kw):
+            shift = (i - ph) * w + (j - padding[1])
+            lo, hi = max(0, -shift), max(0, min(size, h * w - shift))
+            tap = cols[:, :, i, j]
+            tap[:, :, lo:max(lo, hi)] = flat[:, :, lo + shift:max(lo, hi) + shift]
+            tap[:, :, :lo] = 0
+            tap[:, :, max(lo, hi):] = 0
+            wrapped = j - padding[1]
+            grid = tap.reshape(n, c, ho, w)
+            if wrapped < 0:
+                grid[:, :, :, :-wrapped] = 0
+            elif wrapped > 0:
+                grid[:, :, :, w - wrapped:] = 0
     return out
 
 

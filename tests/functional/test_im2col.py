@@ -89,3 +89,24 @@ def test_workspace_is_shared_and_grows():
     assert np.shares_memory(a, b)
     big = backend.workspace((1000, 1000), np.float32, np)
     assert big.shape == (1000, 1000)
+
+
+# Stride 1 with the output as wide as the input: the cases im2col sends to the flat-shift route.
+SAME_WIDTH = [((6, 7), (3, 3), (1, 1)), ((5, 4), (1, 1), (0, 0)), ((7, 6), (5, 5), (2, 2)),
+              ((6, 6), (3, 3), (0, 1)), ((4, 9), (2, 3), (1, 1)), ((3, 3), (5, 3), (3, 1)), ((1, 8), (3, 3), (1, 1))]
+
+
+@pytest.mark.parametrize("hw,k,p", SAME_WIDTH)
+def test_flat_shift_route_matches_definition_and_the_slice_route(device, rng, hw, k, p, monkeypatch):
+    import importlib
+    module = importlib.import_module("fcn_scratch.functional.im2col")
+    x = rng.standard_normal((2, 3) + hw)
+    flat = host(im2col(on(device, x), k, (1, 1), p, out=on(device, np.full((2, 3 * k[0] * k[1],
+                       conv_output_size(hw[0], k[0], 1, p[0]) * hw[1]), np.nan))))
+    ho, wo = conv_output_size(hw[0], k[0], 1, p[0]), hw[1]
+    x_pad = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    for r in range(ho):
+        for c in range(wo):
+            np.testing.assert_array_equal(flat[:, :, r * wo + c], x_pad[:, :, r:r + k[0], c:c + k[1]].reshape(2, -1))
+    monkeypatch.setattr(module, "FLAT_SHIFT_MAX_PIXELS", 0)
+    np.testing.assert_array_equal(host(im2col(on(device, x), k, (1, 1), p)), flat)
