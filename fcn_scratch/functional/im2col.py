@@ -108,6 +108,11 @@ def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
     array: a buffer kept from one step to the next is not page-faulted again
     (fresh memory costs as much as the copy itself in the first layers).
     Every entry is written, the padding ones with zeros.
+
+    Stride-1 convolutions whose output is as wide as their input (3x3 with
+    padding 1, 1x1) on maps of at most :data:`FLAT_SHIFT_MAX_PIXELS` pixels take
+    :func:`_im2col_flat_shifts`, which fills the same matrix with fewer,
+    longer copies; the tests hold the two routes to each other.
     """
     n, c, h, w = x.shape
     if tuple(stride) == (1, 1) and 2 * padding[1] == kernel_size[1] - 1 and h * w <= FLAT_SHIFT_MAX_PIXELS:
