@@ -168,11 +168,12 @@ def _im2col_flat_shifts(x, kernel_size, padding, out=None):
     for i in range(kh):
         for j in range(kw):
             shift = (i - ph) * w + (j - padding[1])
-            lo, hi = max(0, -shift), max(0, min(size, h * w - shift))
+            lo = max(0, -shift)
+            hi = max(lo, min(size, h * w - shift))
             tap = cols[:, :, i, j]
-            tap[:, :, lo:max(lo, hi)] = flat[:, :, lo + shift:max(lo, hi) + shift]
+            tap[:, :, lo:hi] = flat[:, :, lo + shift:hi + shift]
             tap[:, :, :lo] = 0
-            tap[:, :, max(lo, hi):] = 0
+            tap[:, :, hi:] = 0
             wrapped = j - padding[1]
             grid = tap.reshape(n, c, ho, w)
             if wrapped < 0:
