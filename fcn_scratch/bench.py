@@ -35,7 +35,7 @@ import time
 import numpy as np
 
 from . import backend
-from .functional import conv2d_naive, conv_output_size, im2col, phase
+from .functional import conv2d_naive, im2col, phase
 from .layers import Conv2d, ConvTranspose2d, MaxPool2d, SoftmaxCrossEntropy
 from .models import build
 from .optim import SGD
@@ -190,8 +190,7 @@ def step_products(model, x):
         n, c, h, w = inp.shape
         if isinstance(layer, Conv2d):
             (kh, kw), o = layer.kernel_size, layer.out_channels
-            ho, wo = (conv_output_size(size, k, st, p) for size, k, st, p in
-                      zip((h, w), layer.kernel_size, layer.stride, layer.padding))
+            ho, wo = layer.output_size(h, w)
             k, cols = c * kh * kw, (n, c * kh * kw, ho * wo)
             products += [(name, (o, k), cols, False), (name, cols, (n, o, ho * wo), True)]
             if name == "conv1_1":

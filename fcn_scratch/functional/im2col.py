@@ -158,7 +158,7 @@ def _im2col_flat_shifts(x, kernel_size, padding, out=None):
     """
     xp = get_array_module(x)
     n, c, h, w = x.shape
-    (kh, kw), (ph, _) = kernel_size, padding
+    (kh, kw), (ph, pw) = kernel_size, padding
     ho = conv_output_size(h, kh, 1, ph)
     size = ho * w
     if out is None:
@@ -167,14 +167,14 @@ def _im2col_flat_shifts(x, kernel_size, padding, out=None):
     cols = out.reshape(n, c, kh, kw, size)
     for i in range(kh):
         for j in range(kw):
-            shift = (i - ph) * w + (j - padding[1])
+            shift = (i - ph) * w + (j - pw)
             lo = max(0, -shift)
             hi = max(lo, min(size, h * w - shift))
             tap = cols[:, :, i, j]
             tap[:, :, lo:hi] = flat[:, :, lo + shift:hi + shift]
             tap[:, :, :lo] = 0
             tap[:, :, hi:] = 0
-            wrapped = j - padding[1]
+            wrapped = j - pw
             grid = tap.reshape(n, c, ho, w)
             if wrapped < 0:
                 grid[:, :, :, :-wrapped] = 0

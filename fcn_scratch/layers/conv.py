@@ -46,11 +46,15 @@ class Conv2d(Layer):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, bias={'bias' in self.params}")
 
+    def output_size(self, h, w):
+        """``(H_out, W_out)`` for an input of ``(H, W)``."""
+        return tuple(conv_output_size(size, k, s, p) for size, k, s, p in
+                     zip((h, w), self.kernel_size, self.stride, self.padding))
+
     def forward(self, x):
         self.check_input(x, self.in_channels)
         n, _, h, w = x.shape
-        ho = conv_output_size(h, self.kernel_size[0], self.stride[0], self.padding[0])
-        wo = conv_output_size(w, self.kernel_size[1], self.stride[1], self.padding[1])
+        ho, wo = self.output_size(h, w)
         xp = backend.get_array_module(x)
         kh, kw = self.kernel_size
         cols = im2col(x, self.kernel_size, self.stride, self.padding,
