@@ -5,6 +5,7 @@ matrix-product speed and (when installed) PyTorch, in one run.
     python -m fcn_scratch.bench --device cuda    # the same on CuPy
     python -m fcn_scratch.bench --quick          # a small configuration, seconds (the tests use it)
     python -m fcn_scratch.bench --json out.json
+    python -m fcn_scratch.bench --size 64 --classes 4   # the default toy training run's step
 
 Bench configuration: FCN-8s, float32, batch 8 x 3 x 128 x 128, 21 classes, widths
 16-32-64-128-128, two 3x3 convolutions per block, fc6 3x3 to 256, fc7 1x1 to 256.
@@ -371,8 +372,13 @@ def blas_info():
                      f"threads={i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas")
 
 
-def run(quick=False, device="cpu", repeats=None):
-    cfg = QUICK if quick else BENCH
+def run(quick=False, device="cpu", repeats=None, **overrides):
+    """The whole benchmark as a dict. ``overrides`` replace entries of the configuration (``batch``,
+    ``size``, ``num_classes``), for example the toy training run's 64 x 64 images and 4 classes."""
+    unknown = set(overrides) - {"batch", "size", "num_classes"}
+    if unknown:
+        raise ValueError(f"cannot override {sorted(unknown)}; only batch, size and num_classes")
+    cfg = {**(QUICK if quick else BENCH), **{k: v for k, v in overrides.items() if v is not None}}
     repeats = repeats or (3 if quick else 7)
     backend.xp_for(device)
     model, x, step = our_setup(cfg, device)
@@ -434,9 +440,15 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a small configuration that runs in seconds")
     parser.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--size", type=int, default=None, help="image size instead of the configuration's")
+    parser.add_argument("--classes", type=int, default=None, help="number of classes instead of the configuration's")
+    parser.add_argument("--batch", type=int, default=None, help="batch size instead of the configuration's")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
-    result = run(args.quick, args.device, args.repeats)
+    for name in ("size", "classes", "batch"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name} must be positive, got {getattr(args, name)}")
+    result = run(args.quick, args.device, args.repeats, batch=args.batch, size=args.size, num_classes=args.classes)
     print(format_table(result))
     if args.json:
         with open(args.json, "w") as f:

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from fcn_scratch.bench import format_table, main, run
 
 
@@ -46,3 +48,18 @@ def test_step_products_are_what_each_layer_computes():
             assert counts[name] == (2 if name == "conv1_1" else 3)
             assert work[name] == counts[name] * per_product
     assert counts["upscore2"] == counts["upscore_pool4"] == 3 and counts["upscore8"] == 2
+
+
+def test_configuration_can_be_resized(tmp_path, capsys):
+    """--size, --classes and --batch replace the configuration's (the toy run is 64 x 64, 4 classes);
+    anything else is refused by name."""
+    assert main(["--quick", "--repeats", "1", "--size", "40", "--classes", "3", "--batch", "1",
+                 "--json", str(tmp_path / "b.json")]) == 0
+    assert "batch 1 x 3 x 40 x 40, 3 classes" in capsys.readouterr().out
+    config = json.loads((tmp_path / "b.json").read_text())["config"]
+    assert (config["size"], config["num_classes"], config["batch"]) == (40, 3, 1)
+    assert config["widths"] == [8, 8, 16, 16, 16]
+    with pytest.raises(ValueError, match="widths"):
+        run(quick=True, repeats=1, widths=(4, 4, 4, 4, 4))
+    with pytest.raises(SystemExit):
+        main(["--quick", "--size", "0"])
