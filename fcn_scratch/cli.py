@@ -40,6 +40,15 @@ def _model_args(p):
     p.add_argument("--fc-channels", type=_positive(int), default=256)
     p.add_argument("--dropout", type=float, default=0.5,
                    help="dropout after fc6 and fc7 while training (default: %(default)s)")
+    p.add_argument("--learn-final-upsampling", action="store_true",
+                   help="train the last upsampling (upscore8/16/32) from its bilinear start instead of "
+                        "keeping it fixed, as the reference models do")
+
+
+def _model_config(args):
+    """The architecture arguments of ``models.build`` from the parsed command line."""
+    return dict(widths=tuple(args.widths), convs_per_block=args.convs_per_block, fc_channels=args.fc_channels,
+                dropout=args.dropout, learn_final_upsampling=args.learn_final_upsampling)
 
 
 def _data_args(p, default_split):
@@ -133,9 +142,8 @@ def cmd_train(args):
                               drop_last=len(train_set) >= args.batch_size)
     val_loader = DataLoader(val_set, args.batch_size)
 
-    model = build(args.model, num_classes=train_set.num_classes, widths=tuple(args.widths),
-                  convs_per_block=args.convs_per_block, fc_channels=args.fc_channels, dropout=args.dropout,
-                  class_names=train_set.class_names, rng=backend.host_rng(args.seed))
+    model = build(args.model, num_classes=train_set.num_classes, class_names=train_set.class_names,
+                  rng=backend.host_rng(args.seed), **_model_config(args))
     if args.init_from:
         copied, fresh = model.load_matching(read_checkpoint(args.init_from).state)
         print(f"initialized {len(copied)} parameters from {args.init_from}; new: {', '.join(fresh) or 'none'}")
@@ -271,8 +279,7 @@ def cmd_summary(args):
         model, _ = load_model(args.checkpoint)
     else:
         model = build(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
-                      widths=tuple(args.widths), convs_per_block=args.convs_per_block,
-                      fc_channels=args.fc_channels, dropout=args.dropout)
+                      **_model_config(args))
     size = args.image_size * 2 if len(args.image_size) == 1 else args.image_size
     if len(size) != 2:
         raise ValueError(f"--image-size takes S or H W, got {len(args.image_size)} numbers")

@@ -71,6 +71,15 @@ def test_summary(capsys):
     assert main(["summary", "--num-classes", "21", "--image-size", "67", "93"]) == 0
     out = capsys.readouterr().out
     assert "(1, 21, 67, 93)" in out and "total parameters" in out
+    assert "(frozen)" in out
+
+
+def test_summary_with_a_learned_final_upsampling(capsys):
+    assert main(["summary", "--num-classes", "4", "--image-size", "64", "--learn-final-upsampling"]) == 0
+    out = capsys.readouterr().out
+    assert "(frozen)" not in out
+    total, trainable = [int(n.replace(",", "")) for n in out.split("total parameters: ")[1].split("trainable: ")]
+    assert total == trainable == 956_060
 
 
 @pytest.mark.parametrize("argv,message", [
