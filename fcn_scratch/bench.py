@@ -36,6 +36,7 @@ import time
 import numpy as np
 
 from . import backend
+from .cli import _positive
 from .functional import conv2d_naive, im2col, phase
 from .layers import Conv2d, ConvTranspose2d, MaxPool2d, SoftmaxCrossEntropy
 from .models import build
@@ -47,18 +48,10 @@ QUICK = dict(batch=2, size=64, num_classes=5, widths=(8, 8, 16, 16, 16), convs_p
              fc_channels=32, fc6_kernel=3)
 
 
-def timeit(fn, device, repeats, warmup=1):
-    """Median seconds of ``fn()`` over ``repeats`` runs after ``warmup`` runs."""
-    for _ in range(warmup):
-        fn()
-    backend.synchronize(device)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        backend.synchronize(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timeit(fn, device, repeats):
+    """Median seconds of ``fn()`` over ``repeats`` runs after one warm-up: :func:`timeit_in_turns`
+    with a single contestant and a single turn."""
+    return timeit_in_turns([fn], device, repeats, rounds=1)[0]
 
 
 def timeit_in_turns(fns, device, repeats, rounds=3):
@@ -440,14 +433,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a small configuration that runs in seconds")
     parser.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--size", type=int, default=None, help="image size instead of the configuration's")
-    parser.add_argument("--classes", type=int, default=None, help="number of classes instead of the configuration's")
-    parser.add_argument("--batch", type=int, default=None, help="batch size instead of the configuration's")
+    parser.add_argument("--size", type=_positive(int), default=None, help="image size instead of the configuration's")
+    parser.add_argument("--classes", type=_positive(int), default=None,
+                        help="number of classes instead of the configuration's")
+    parser.add_argument("--batch", type=_positive(int), default=None, help="batch size instead of the configuration's")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
-    for name in ("size", "classes", "batch"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            parser.error(f"--{name} must be positive, got {getattr(args, name)}")
     result = run(args.quick, args.device, args.repeats, batch=args.batch, size=args.size, num_classes=args.classes)
     print(format_table(result))
     if args.json:
