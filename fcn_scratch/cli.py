@@ -109,8 +109,9 @@ def build_parser():
                    help="input size: S, or H W (default: 128)")
     p.add_argument("--in-channels", type=_positive(int), default=3)
 
-    p = sub.add_parser("bench", help="time the layers and a training step (see fcn_scratch.bench)")
-    p.add_argument("args", nargs=argparse.REMAINDER)
+    # The benchmark's options (--quick, --size, --help, ...) belong to fcn_scratch.bench's own parser:
+    # main hands it whatever this parser does not know.
+    sub.add_parser("bench", add_help=False, help="time the layers and a training step (see fcn_scratch.bench)")
     return parser
 
 
@@ -298,7 +299,11 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return COMMANDS[args.command](args)
     except (ValueError, TypeError, FileNotFoundError, backend.BackendError) as exc:

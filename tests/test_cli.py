@@ -107,3 +107,14 @@ def test_cuda_without_gpu_is_a_clear_error(capsys, monkeypatch):
         pytest.skip("a GPU is present")
     assert main(["train", "--device", "cuda", "--epochs", "1"]) == 2
     assert "cuda" in capsys.readouterr().err.lower()
+
+
+def test_bench_passes_its_options_through(capsys):
+    """`python -m fcn_scratch bench --quick ...` reaches the benchmark's own parser; other commands still
+    refuse options they do not know."""
+    assert main(["bench", "--quick", "--repeats", "1", "--size", "32", "--batch", "1"]) == 0
+    assert "batch 1 x 3 x 32 x 32" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--quick"])
+    assert info.value.code == 2
+    assert "unrecognized arguments: --quick" in capsys.readouterr().err
