@@ -104,36 +104,6 @@ def synchronize(array_or_device):
         _cupy().cuda.Device().synchronize()
 
 
-_workspaces = {}
-
-# How many bytes of work array a layer asks the workspace for at a time. 32 MiB holds the
-# gradient columns of a few full-size samples of the bench configuration, which keeps the
-# products large (full speed) while bounding the step's memory whatever the batch size.
-WORKSPACE_LIMIT = 32 * 2 ** 20
-
-
-def samples_per_chunk(bytes_per_sample, batch):
-    """How many samples of ``bytes_per_sample`` each fit in :data:`WORKSPACE_LIMIT` (at least 1, at most ``batch``)."""
-    return max(1, min(batch, WORKSPACE_LIMIT // max(1, bytes_per_sample)))
-
-
-def workspace(shape, dtype, xp):
-    """A scratch array shared by every layer, for work that is finished before the next call.
-
-    A backward pass needs large temporaries (the column matrix of a gradient)
-    only for the moment one layer runs. Handing every layer the same growing
-    buffer keeps one such array in memory instead of one per layer, and its
-    pages stay mapped from one step to the next. The contents are whatever the
-    last user left: callers overwrite what they read.
-    """
-    dtype = numpy.dtype(dtype)
-    nbytes = int(numpy.prod(shape)) * dtype.itemsize
-    buf = _workspaces.get(xp.__name__)
-    if buf is None or buf.nbytes < nbytes:
-        buf = _workspaces[xp.__name__] = xp.empty(max(nbytes, 1), dtype=xp.uint8)
-    return buf[:nbytes].view(dtype).reshape(shape)
-
-
 def get_default_dtype():
     """The floating dtype new parameters and data get: float32 unless changed."""
     return _default_dtype

@@ -15,11 +15,13 @@ IU: like the reference's nan-mean, such classes do not count in the means.
 """
 import numpy as np
 
+from .labels import IGNORE_INDEX
+
 
 class ConfusionMatrix:
     """Accumulate ``n_ij`` over batches; :meth:`compute` gives the metrics."""
 
-    def __init__(self, num_classes, ignore_index=255):
+    def __init__(self, num_classes, ignore_index=IGNORE_INDEX):
         self.num_classes, self.ignore_index = num_classes, ignore_index
         self.matrix = np.zeros((num_classes, num_classes), np.int64)
 

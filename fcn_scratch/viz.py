@@ -8,6 +8,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .data.voc import voc_palette
+from .labels import IGNORE_INDEX
 
 
 def colorize(labels):
@@ -17,10 +18,10 @@ def colorize(labels):
 
 def overlay(image, labels, alpha=0.5):
     """Blend class colours over an image (3, H, W) in [0, 1] -> (H, W, 3) float in [0, 1].
-    Background (class 0) and ignored pixels (255) stay as they are."""
+    Background (class 0) and ignored pixels (IGNORE_INDEX) stay as they are."""
     rgb = np.clip(np.asarray(image).transpose(1, 2, 0), 0, 1)
     colour = colorize(labels) / 255.0
-    mask = ((labels != 0) & (labels != 255))[..., None]
+    mask = ((labels != 0) & (labels != IGNORE_INDEX))[..., None]
     return np.where(mask, (1 - alpha) * rgb + alpha * colour, rgb)
 
 

@@ -32,3 +32,11 @@ def float64():
     """Run a test with float64 as the default dtype (gradient checks)."""
     with backend.default_dtype(np.float64):
         yield
+
+
+@pytest.fixture(params=["fast", "textbook"])
+def route(request):
+    """Run a test with every trick of ``fcn_scratch.fast`` on, and again with all of them off."""
+    from fcn_scratch import fast
+    with fast.enabled(request.param == "fast"):
+        yield request.param

@@ -1,7 +1,8 @@
 """Batches from a data set, with seeded shuffling."""
 import numpy as np
 
-from .transforms import IGNORE_INDEX, normalize, pad_to
+from ..labels import IGNORE_INDEX
+from .transforms import normalize, pad_to
 
 
 class DataLoader:

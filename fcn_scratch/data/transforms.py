@@ -6,7 +6,7 @@ batch iterator's seed fixes every random choice.
 """
 import numpy as np
 
-IGNORE_INDEX = 255
+from ..labels import IGNORE_INDEX
 
 
 class Compose:

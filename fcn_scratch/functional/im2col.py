@@ -11,15 +11,16 @@ The copy is written as a loop over the ``kh*kw`` kernel offsets, not over
 pixels: for offset ``(i, j)`` the pixels that sit under that tap of the
 kernel, for every output position at once, are the strided slice
 ``x_pad[:, :, i : i + s*H_out : s, j : j + s*W_out : s]`` of the padded image.
-That is ``kh*kw`` vectorised copies, whatever the image size. (The padded
-image is never built: each slice is clipped to the real pixels, and the
-entries that would read padding keep the zeros the output started with.)
+That is ``kh*kw`` vectorised copies, whatever the image size.
 
 col2im is the adjoint (the transpose) of im2col: it scatters each column
 entry back to the pixel it came from and *adds* where windows overlap. It is
 the backward pass of im2col, and the forward pass of a transposed
 convolution. The same loop over offsets adds strided slices, so no
 ``add.at`` is needed: within one offset the slices never overlap.
+
+These are the definitions. :mod:`fcn_scratch.fast.im2col` fills the same
+matrix without building the padded image, into a buffer kept between steps.
 """
 from ..backend import get_array_module
 
@@ -77,25 +78,7 @@ def pool_output_size(size, kernel, stride, padding, ceil_mode):
     return out
 
 
-def _taps(kernel, stride, padding, size, out_size):
-    """Along one axis, for each kernel offset ``i``: ``(i, out_slice, in_slice)``.
-
-    Output position ``o`` puts tap ``i`` on input pixel ``o*stride + i - padding``.
-    ``out_slice`` holds the outputs for which that pixel lies inside the image
-    and ``in_slice`` the pixels they read; the others fall in the zero padding,
-    which is therefore never built.
-    """
-    for i in range(kernel):
-        lo = max(0, -(-(padding - i) // stride))
-        hi = min(out_size, (size - 1 - i + padding) // stride + 1)
-        if hi <= lo:
-            yield i, slice(0, 0), slice(0, 0)
-            continue
-        start = lo * stride + i - padding
-        yield i, slice(lo, hi), slice(start, start + (hi - lo - 1) * stride + 1, stride)
-
-
-def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
+def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0)):
     """Unfold every convolution window of ``x`` into a column.
 
     x: (N, C, H, W)  ->  cols: (N, C*kh*kw, H_out*W_out)
@@ -103,91 +86,24 @@ def im2col(x, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
     Row ``c*kh*kw + i*kw + j`` of ``cols`` holds input channel ``c`` under
     kernel tap ``(i, j)``; this is the order of a weight ``(C_out, C, kh, kw)``
     reshaped to ``(C_out, C*kh*kw)``, so ``W_col @ cols`` is the convolution.
-
-    ``out`` (N, C*kh*kw, H_out*W_out), if given, is filled instead of a new
-    array: a buffer kept from one step to the next is not page-faulted again
-    (fresh memory costs as much as the copy itself in the first layers).
-    Every entry is written, the padding ones with zeros.
-
-    Stride-1 convolutions whose output is as wide as their input (3x3 with
-    padding 1, 1x1) on maps of at most :data:`FLAT_SHIFT_MAX_PIXELS` pixels take
-    :func:`_im2col_flat_shifts`, which fills the same matrix with fewer,
-    longer copies; the tests hold the two routes to each other.
     """
-    n, c, h, w = x.shape
-    if tuple(stride) == (1, 1) and 2 * padding[1] == kernel_size[1] - 1 and h * w <= FLAT_SHIFT_MAX_PIXELS:
-        return _im2col_flat_shifts(x, kernel_size, padding, out)
     xp = get_array_module(x)
+    n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
-    ho = conv_output_size(h, kh, sh, ph)
-    wo = conv_output_size(w, kw, sw, pw)
-    fresh = out is None
-    if fresh:
-        out = xp.zeros((n, c * kh * kw, ho * wo), dtype=x.dtype)
-    cols = out.reshape(n, c, kh, kw, ho, wo)
-    for i, rows_out, rows_in in _taps(kh, sh, ph, h, ho):
-        for j, cols_out, cols_in in _taps(kw, sw, pw, w, wo):
-            tap = cols[:, :, i, j]
-            tap[:, :, rows_out, cols_out] = x[:, :, rows_in, cols_in]
-            if not fresh:
-                tap[:, :, :rows_out.start] = 0
-                tap[:, :, rows_out.stop:] = 0
-                tap[:, :, :, :cols_out.start] = 0
-                tap[:, :, :, cols_out.stop:] = 0
-    return out
-
-
-# Up to this many pixels per plane, :func:`im2col` takes the flat-shift route (measured on 2 cores:
-# 1.3-2x faster than the slice per tap on maps of 64 x 64 and smaller, 0.5-0.6x on 128 x 128, where
-# both are bound by memory bandwidth and the row copies stream better).
-FLAT_SHIFT_MAX_PIXELS = 64 * 64
-
-
-def _im2col_flat_shifts(x, kernel_size, padding, out=None):
-    """im2col for stride 1 when the output is as wide as the input (``2 * pw == kw - 1``).
-
-    Flatten each plane. Output pixel ``(r, col)`` reads, under tap ``(i, j)``,
-    input pixel ``(r + i - ph, col + j - pw)``, whose flat index is the output's
-    own flat index ``r*W + col`` plus ``(i - ph)*W + (j - pw)``: every tap is the
-    flattened image shifted by one number, so it is one contiguous copy per
-    plane instead of one per row. Reading past a row's end wraps into the next
-    row; those entries (the ``|j - pw|`` columns at one edge) belong to the
-    padding and are zeroed afterwards, as are the rows shifted in from above
-    or below the image. Small maps have short rows, where the per-row cost of
-    the slice-per-tap route dominates; :data:`FLAT_SHIFT_MAX_PIXELS` says where.
-    """
-    xp = get_array_module(x)
-    n, c, h, w = x.shape
-    (kh, kw), (ph, pw) = kernel_size, padding
-    ho = conv_output_size(h, kh, 1, ph)
-    size = ho * w
-    if out is None:
-        out = xp.empty((n, c * kh * kw, size), dtype=x.dtype)
-    flat = x.reshape(n, c, h * w)
-    cols = out.reshape(n, c, kh, kw, size)
+    ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
+    x_pad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = xp.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
-            shift = (i - ph) * w + (j - pw)
-            lo = max(0, -shift)
-            hi = max(lo, min(size, h * w - shift))
-            tap = cols[:, :, i, j]
-            tap[:, :, lo:hi] = flat[:, :, lo + shift:hi + shift]
-            tap[:, :, :lo] = 0
-            tap[:, :, hi:] = 0
-            wrapped = j - pw
-            grid = tap.reshape(n, c, ho, w)
-            if wrapped < 0:
-                grid[:, :, :, :-wrapped] = 0
-            elif wrapped > 0:
-                grid[:, :, :, w - wrapped:] = 0
-    return out
+            # tap (i, j) of every window: output (r, q) reads padded pixel (r*sh + i, q*sw + j)
+            cols[:, :, i, j] = x_pad[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw]
+    return cols.reshape(n, c * kh * kw, ho * wo)
 
 
-def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
+def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0)):
     """Fold columns back into an image, adding where windows overlap (adjoint of im2col).
 
     cols: (N, C*kh*kw, H_out*W_out)  ->  x: x_shape = (N, C, H, W)
-    (written into ``out``, if given, instead of a new array)
 
     ``<im2col(x), cols> == <x, col2im(cols)>`` for all x and cols.
     Pixels no window reaches (stride larger than kernel, or a remainder at the
@@ -196,17 +112,12 @@ def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0), out=None):
     xp = get_array_module(cols)
     n, c, h, w = x_shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
-    ho = conv_output_size(h, kh, sh, ph)
-    wo = conv_output_size(w, kw, sw, pw)
+    ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
     if cols.shape != (n, c * kh * kw, ho * wo):
         raise ValueError(f"cols has shape {cols.shape}, expected {(n, c * kh * kw, ho * wo)} for image {x_shape}")
     cols = cols.reshape(n, c, kh, kw, ho, wo)
-    if out is None:
-        x = xp.zeros(x_shape, dtype=cols.dtype)
-    else:
-        x = out
-        x[...] = 0
-    for i, rows_out, rows_in in _taps(kh, sh, ph, h, ho):
-        for j, cols_out, cols_in in _taps(kw, sw, pw, w, wo):
-            x[:, :, rows_in, cols_in] += cols[:, :, i, j, rows_out, cols_out]
-    return x
+    x_pad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            x_pad[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] += cols[:, :, i, j]
+    return x_pad[:, :, ph:ph + h, pw:pw + w]

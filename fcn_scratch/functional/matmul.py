@@ -1,5 +1,33 @@
-"""The weight gradient of a batched matrix product."""
+"""Matrix products: the one operation every convolution comes down to."""
+import contextlib
+
 from ..backend import get_array_module
+
+_watchers = []
+
+
+def matmul(a, b, out=None):
+    """``a @ b``, batched over the leading axis when there is one (into ``out`` if given).
+
+    a: (P, K) or (N, P, K), b: (N, K, L) or (K, L) -> (N, P, L) or (P, L)
+
+    Every matrix product of the layers goes through here, so that
+    :func:`watching_products` can list the products of a real training step
+    (the benchmark times them alone: the floor a step of this design stands on).
+    """
+    for watch in _watchers:
+        watch(a, b)
+    return get_array_module(a, b).matmul(a, b, out=out)
+
+
+@contextlib.contextmanager
+def watching_products(callback):
+    """Within the block, call ``callback(a, b)`` with the operands of every :func:`matmul`."""
+    _watchers.append(callback)
+    try:
+        yield
+    finally:
+        _watchers.remove(callback)
 
 
 def matmul_sum_batch(a, b):
@@ -7,16 +35,8 @@ def matmul_sum_batch(a, b):
 
     a: (N, P, L), b: (N, Q, L)  ->  (P, Q)
 
-    This is the weight gradient of ``y[n] = W @ cols[n]`` over a batch
-    (``dW = sum_n dy[n] @ cols[n].T``). One batched ``matmul`` reads the
-    transposed operand through its strides (BLAS handles a transposed matrix
-    without copying it), so neither operand is reshuffled in memory.
-
-    It is computed as the transpose of ``sum_n b[n] @ a[n].T``: the same sums,
-    with the column matrix (``b``, the taller one) on the left. OpenBLAS runs
-    these long, thin products 1.3-1.4x faster that way round (all the weight
-    gradients of the bench configuration: 28 against 38 ms on 2 cores); a
-    test holds the result to the plain definition.
+    The weight gradient of ``y[n] = W @ cols[n]`` over a batch:
+    ``dW = sum_n dy[n] @ cols[n].T``. ``b.transpose(0, 2, 1)`` is a view: BLAS
+    reads a transposed matrix through its strides, without copying it.
     """
-    xp = get_array_module(a, b)
-    return xp.ascontiguousarray(xp.matmul(b, a.transpose(0, 2, 1)).sum(axis=0).T)
+    return matmul(a, b.transpose(0, 2, 1)).sum(axis=0)

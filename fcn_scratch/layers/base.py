@@ -12,7 +12,7 @@ A frozen parameter (:meth:`Layer.freeze`) gets no gradient at all: backward
 skips that work, as PyTorch does for ``requires_grad=False``, and its entry in
 ``self.grads`` stays zero.
 """
-from .. import backend
+from .. import backend, buffers
 
 
 class Layer:
@@ -25,7 +25,6 @@ class Layer:
         self.training = True
         self.cache = None
         self.output_shape = None
-        self._scratch = {}
 
     def __call__(self, *args, **kwargs):
         out = self.forward(*args, **kwargs)
@@ -68,7 +67,7 @@ class Layer:
     def to(self, device=None, dtype=None):
         """Move parameters and gradients to ``device`` and/or cast them to ``dtype``.
 
-        The cache is dropped: it belongs to the last forward on the old device.
+        The cache and any kept work arrays are dropped: they belong to the old device or dtype.
         """
         for store in (self.params, self.grads):
             for name, value in store.items():
@@ -78,23 +77,8 @@ class Layer:
                     value = value.astype(backend.check_float_dtype(dtype), copy=False)
                 store[name] = value
         self.cache = None
-        self._scratch = {}
+        buffers.release(self)
         return self
-
-    def scratch(self, name, shape, dtype, xp):
-        """A work array that the layer keeps and hands out again.
-
-        The same array comes back while ``(shape, dtype, xp)`` stay the same,
-        so a training step reuses the memory of the last one instead of
-        allocating (and page-faulting) a large array every time. What it holds
-        is whatever the layer last wrote there.
-        """
-        ident = (tuple(shape), backend.as_dtype(dtype), xp.__name__)
-        entry = self._scratch.get(name)
-        if entry is None or entry[0] != ident:
-            entry = (ident, xp.zeros(shape, dtype=dtype))
-            self._scratch[name] = entry
-        return entry[1]
 
     def saved(self):
         """The cache of the last forward, or a clear error if there was none."""

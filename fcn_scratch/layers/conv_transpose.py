@@ -1,7 +1,7 @@
 """ConvTranspose2d: the adjoint of a convolution, the FCN paper's "deconvolution"."""
-from .. import backend
-from ..functional import (col2im, im2col, kaiming_normal, matmul_sum_batch, pair, phase,
-                          transposed_output_size, zeros)
+from .. import backend, fast
+from ..functional import (col2im, im2col, kaiming_normal, matmul, matmul_sum_batch, pair, transposed_output_size,
+                          zeros)
 from .base import Layer
 
 
@@ -12,7 +12,7 @@ class ConvTranspose2d(Layer):
     a ``kh x kw`` patch, weighted by the kernel, into the output at stride ``s``.
 
     forward:  x (N, C_in, H, W) -> y (N, C_out, H_out, W_out)
-              y = col2im(W_mat.T @ x[n]) + b,   W_mat = W.reshape(C_in, C_out*kh*kw)
+              y[n] = col2im(W_mat.T @ x[n]) + b,   W_mat = W.reshape(C_in, C_out*kh*kw)
               H_out = (H - 1) s - 2p + kh + output_padding
     backward: dy -> cols = im2col(dy),  dx[n] = W_mat @ cols[n],
               dW = sum_n x[n] @ cols[n].T,  db = sum of dy over N, H, W
@@ -21,11 +21,8 @@ class ConvTranspose2d(Layer):
     :func:`fcn_scratch.functional.bilinear_kernel` make that bilinear.
     Weights otherwise start He-normal with fan-in ``C_in*kh*kw / (sh*sw)``,
     the number of input values that reach one output pixel.
-
-    When the stride divides the kernel and there is no padding (all of FCN's
-    upsampling layers), forward and backward take the phase decomposition of
-    :mod:`fcn_scratch.functional.phase`: the same sums, without the large
-    column matrix.
+    When the stride divides the kernel (all of FCN's upsampling layers), the
+    layer takes the phase decomposition of :mod:`fcn_scratch.fast.phase`.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
@@ -60,32 +57,32 @@ class ConvTranspose2d(Layer):
         n, _, h, w = x.shape
         ho, wo = self.output_size(h, w)
         weight = self.params["weight"]
-        if phase.applies(self.kernel_size, self.stride, self.padding):
-            y, cols = phase.conv_transpose_phase(x, weight, self.stride, (ho, wo))
+        if fast.phases_apply(self):
+            y, phase_cols = fast.conv_transpose_phase(x, weight, self.stride, (ho, wo))
         else:
-            cols = None
-            y = col2im(weight.reshape(self.in_channels, -1).T @ x.reshape(n, self.in_channels, h * w),
+            phase_cols = None
+            w_mat = weight.reshape(self.in_channels, -1)
+            y = col2im(matmul(w_mat.T, x.reshape(n, self.in_channels, h * w)),
                        (n, self.out_channels, ho, wo), self.kernel_size, self.stride, self.padding)
         if "bias" in self.params:
             y += self.params["bias"][:, None, None]
-        self.cache = (x, cols)
+        self.cache = (x, phase_cols)
         return y
 
     def backward(self, grad_out):
-        x, x_cols = self.saved()
+        x, phase_cols = self.saved()
         n, _, h, w = x.shape
         self.check_grad(grad_out, (n, self.out_channels) + self.output_size(h, w))
         weight = self.params["weight"]
         if self.needs_grad("bias"):
             self.grads["bias"] = grad_out.sum(axis=(0, 2, 3))
-        if phase.applies(self.kernel_size, self.stride, self.padding):
-            dx, d_weight = phase.conv_transpose_phase_backward(x.shape, x_cols, weight, grad_out, self.stride,
-                                                               weight_grad=self.needs_grad("weight"))
+        if phase_cols is not None:      # forward took the phase route: so does backward
+            dx, d_weight = fast.conv_transpose_phase_backward(x.shape, phase_cols, weight, grad_out, self.stride,
+                                                              weight_grad=self.needs_grad("weight"))
             if d_weight is not None:
                 self.grads["weight"] = d_weight
             return dx
         cols = im2col(grad_out, self.kernel_size, self.stride, self.padding)
         if self.needs_grad("weight"):
-            self.grads["weight"] = matmul_sum_batch(x.reshape(n, self.in_channels, h * w),
-                                                    cols).reshape(weight.shape)
-        return (weight.reshape(self.in_channels, -1) @ cols).reshape(x.shape)
+            self.grads["weight"] = matmul_sum_batch(x.reshape(n, self.in_channels, h * w), cols).reshape(weight.shape)
+        return matmul(weight.reshape(self.in_channels, -1), cols).reshape(x.shape)

@@ -1,5 +1,6 @@
 """Per-pixel softmax and cross-entropy: the loss FCN trains with."""
-from .. import backend
+from .. import backend, fast
+from ..labels import IGNORE_INDEX
 from .base import Layer
 
 
@@ -24,10 +25,11 @@ class SoftmaxCrossEntropy(Layer):
         (a Python float; 0.0 when every pixel is ignored)
     backward(grad_loss=1.0):
         -> d loss / d logits = grad_loss * (softmax(logits) - onehot(labels)) / M,
-        zero at ignored pixels. It uses up what forward kept: one backward per forward.
+        zero at ignored pixels. One backward per forward: the fast route
+        (:mod:`fcn_scratch.fast.loss`) writes the gradient over what forward kept.
     """
 
-    def __init__(self, ignore_index=255):
+    def __init__(self, ignore_index=IGNORE_INDEX):
         super().__init__()
         self.ignore_index = ignore_index
 
@@ -53,38 +55,25 @@ class SoftmaxCrossEntropy(Layer):
         self.check_labels(logits, labels)
         xp = backend.get_array_module(logits)
         valid = labels != self.ignore_index
-        safe = xp.where(valid, labels, 0).astype(xp.int64)
-        # log p[label] = shifted[label] - log(sum exp(shifted)); the exponentials, once normalized
-        # in place, are the probabilities backward needs, so no second exp and no log-softmax array.
-        probs = logits - logits.max(axis=1, keepdims=True)
-        label_at = self._label_positions(safe, logits.shape[1])
-        picked = probs.reshape(-1)[label_at]
-        xp.exp(probs, out=probs)
-        total = probs.sum(axis=1, keepdims=True)
-        probs /= total
-        picked -= xp.log(total[:, 0])
+        if fast.softmax_in_place_applies():
+            loss, in_place = fast.cross_entropy_forward(logits, labels, valid)
+            self.cache = ("in place", in_place)
+            return loss
+        labels = xp.where(valid, labels, 0).astype(xp.int64)          # any class where ignored
+        log_p = log_softmax(logits)
+        log_p_label = xp.take_along_axis(log_p, labels[:, None], axis=1)[:, 0]    # (N, H, W)
         count = int(valid.sum())
-        loss = -float((picked * valid).sum()) / count if count else 0.0
-        self.cache = (probs, label_at, valid, count)
+        loss = -float((log_p_label * valid).sum()) / count if count else 0.0
+        self.cache = ("textbook", (xp.exp(log_p), labels, valid, count))
         return loss
 
-    @staticmethod
-    def _label_positions(labels, num_classes):
-        """Flat positions of ``(n, labels[n, y, x], y, x)`` in an (N, C, H, W) array, shape (N, H, W):
-        where each pixel's true-class score sits. One gather reads them, one scatter writes there."""
-        xp = backend.get_array_module(labels)
-        n, h, w = labels.shape
-        pixel = xp.arange(h * w).reshape(1, h, w)
-        return (xp.arange(n).reshape(n, 1, 1) * num_classes + labels) * (h * w) + pixel
-
     def backward(self, grad_loss=1.0):
-        probs, label_at, valid, count = self.saved()
-        # The probabilities become the gradient in place (the largest array of the step's top end
-        # is not copied), so one forward serves one backward, as a PyTorch graph does.
-        self.cache = None
-        scale = valid * probs.dtype.type(grad_loss / max(count, 1))
-        grad = probs
-        grad *= scale[:, None]
-        # minus the one-hot of the label, written only where it is 1
-        grad.reshape(-1)[label_at.reshape(-1)] -= scale.reshape(-1)
-        return grad
+        route, cache = self.saved()
+        if route == "in place":
+            self.cache = None
+            return fast.cross_entropy_backward(cache, grad_loss)
+        probs, labels, valid, count = cache
+        xp = backend.get_array_module(probs)
+        onehot = xp.arange(probs.shape[1]).reshape(1, -1, 1, 1) == labels[:, None]
+        scale = valid * probs.dtype.type(grad_loss / max(count, 1))          # 0 at ignored pixels
+        return (probs - onehot) * scale[:, None]

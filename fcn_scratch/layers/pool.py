@@ -1,5 +1,5 @@
 """MaxPool2d: the maximum over each window, as the maximum of strided slices."""
-from .. import backend
+from .. import backend, fast
 from ..functional import pair, pool_output_size
 from .base import Layer
 
@@ -21,9 +21,9 @@ class MaxPool2d(Layer):
 
     The window is never looped over pixel by pixel: for each of the
     ``kh*kw`` offsets ``(i, j)`` the strided slice ``x[..., i::s, j::s]``
-    holds that element of every window at once, and ``y`` is the running
-    maximum of those slices. Which offset won is kept (one byte per output)
-    for backward.
+    holds that element of every window at once. Stacked, they make
+    ``windows`` (kh*kw, N, C, H_out, W_out): ``y = windows.max(0)``, and
+    ``arg = windows.argmax(0)`` says which offset won, for backward.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, return_indices=False):
@@ -45,14 +45,14 @@ class MaxPool2d(Layer):
         return tuple(pool_output_size(size, k, s, p, self.ceil_mode) for size, k, s, p in
                      zip((h, w), self.kernel_size, self.stride, self.padding))
 
-    def _padded_shape(self, x_shape, out_hw):
+    def padded_shape(self, x_shape, out_hw):
         """Padded size that holds every window: ceil mode may reach past the right padding."""
         n, c, h, w = x_shape
         return (n, c) + tuple(max(size + 2 * p, (o - 1) * s + k) for size, p, o, s, k in
                               zip((h, w), self.padding, out_hw, self.stride, self.kernel_size))
 
-    def _windows(self, out_hw):
-        """``(t, slices)`` for each window offset: the elements at offset ``t`` of every window."""
+    def windows(self, out_hw):
+        """``(t, slices)`` for each window offset ``t = i*kw + j``: the elements at that offset of every window."""
         (kh, kw), (sh, sw), (ho, wo) = self.kernel_size, self.stride, out_hw
         for i in range(kh):
             for j in range(kw):
@@ -64,24 +64,18 @@ class MaxPool2d(Layer):
         xp = backend.get_array_module(x)
         n, c, h, w = x.shape
         out_hw = self.output_size(h, w)
-        (ph, pw), padded = self.padding, self._padded_shape(x.shape, out_hw)
+        (ph, pw), padded = self.padding, self.padded_shape(x.shape, out_hw)
         if padded == x.shape:
             x_pad = x
         else:
             x_pad = xp.full(padded, -xp.inf, dtype=x.dtype)
             x_pad[:, :, ph:ph + h, pw:pw + w] = x
-        arg = xp.zeros((n, c) + out_hw, dtype=xp.uint8 if self.kernel_size[0] * self.kernel_size[1] < 256
-                       else xp.int32)
-        y = None
-        for t, window in self._windows(out_hw):
-            if y is None:
-                y = x_pad[window].copy()
-                continue
-            v = x_pad[window]
-            # Branch-free "arg[v > y] = t": arg < t here, so this sets exactly the winners to t.
-            # A masked assignment with an unpredictable mask runs about 50x slower.
-            arg += (v > y) * (arg.dtype.type(t) - arg)
-            xp.maximum(y, v, out=y)
+        if fast.running_max_applies():
+            y, arg = fast.maxpool_forward(self, x_pad, out_hw)
+        else:
+            windows = xp.stack([x_pad[window] for _, window in self.windows(out_hw)])
+            arg = windows.argmax(axis=0)          # the first maximum on ties
+            y = windows.max(axis=0)
         self.cache = (x.shape, arg)
         if self.return_indices:
             return y, self.indices(arg, x.shape)
@@ -101,18 +95,14 @@ class MaxPool2d(Layer):
         x_shape, arg = self.saved()
         xp = backend.get_array_module(grad_out)
         self.check_grad(grad_out, arg.shape)
-        (ph, pw), (h, w), out_hw = self.padding, x_shape[2:], arg.shape[2:]
-        padded = self._padded_shape(x_shape, out_hw)
-        overlapping = any(s < k for s, k in zip(self.stride, self.kernel_size))
-        # Windows that tile the padded input (stride == kernel, no remainder) write every element of
-        # dx exactly once, so it need not be zeroed first, and each offset's share goes straight in.
-        tiled = self.stride == self.kernel_size and padded[2:] == tuple(o * s for o, s in zip(out_hw, self.stride))
-        dx_pad = (xp.empty if tiled else xp.zeros)(padded, dtype=grad_out.dtype)
-        for t, window in self._windows(out_hw):
-            if overlapping:
-                dx_pad[window] += grad_out * (arg == t)
-            else:
-                xp.multiply(grad_out, arg == t, out=dx_pad[window])
+        (ph, pw), (h, w) = self.padding, x_shape[2:]
+        padded = self.padded_shape(x_shape, arg.shape[2:])
+        if fast.running_max_applies():
+            dx_pad = fast.maxpool_backward(self, grad_out, arg, padded)
+        else:
+            dx_pad = xp.zeros(padded, dtype=grad_out.dtype)
+            for t, window in self.windows(arg.shape[2:]):
+                dx_pad[window] += grad_out * (arg == t)     # dy goes to the offset that won
         if dx_pad.shape == tuple(x_shape):
             return dx_pad
         return xp.ascontiguousarray(dx_pad[:, :, ph:ph + h, pw:pw + w])

@@ -8,7 +8,7 @@ from fcn_scratch.layers import SoftmaxCrossEntropy, softmax
 from tests.helpers import host, on
 
 
-def test_value_by_hand(device):
+def test_value_by_hand(route, device):
     logits = np.zeros((1, 3, 1, 2))
     logits[0, :, 0, 0] = [1.0, 2.0, 3.0]
     labels = np.array([[[2, 0]]])
@@ -17,7 +17,7 @@ def test_value_by_hand(device):
     assert loss == pytest.approx((-math.log(p0) + math.log(3)) / 2, rel=1e-12)
 
 
-def test_gradient_is_softmax_minus_onehot(device, rng):
+def test_gradient_is_softmax_minus_onehot(route, device, rng):
     logits = rng.standard_normal((2, 4, 3, 5))
     labels = rng.integers(0, 4, (2, 3, 5))
     ce = SoftmaxCrossEntropy()
@@ -28,7 +28,7 @@ def test_gradient_is_softmax_minus_onehot(device, rng):
     np.testing.assert_allclose(grad, expected / labels.size, rtol=1e-12)
 
 
-def test_gradcheck_with_ignored_pixels(device, rng):
+def test_gradcheck_with_ignored_pixels(route, device, rng):
     labels = rng.integers(0, 5, (2, 4, 6))
     labels[0, 1:3] = 255
     name, err, where = worst(check_layer(SoftmaxCrossEntropy(), on(device, rng.standard_normal((2, 5, 4, 6))),
@@ -36,7 +36,7 @@ def test_gradcheck_with_ignored_pixels(device, rng):
     assert err < 1e-7, f"{name} gradient off by {err:.2e} at {where}"
 
 
-def test_ignored_pixels_do_not_count(device, rng):
+def test_ignored_pixels_do_not_count(route, device, rng):
     logits = rng.standard_normal((1, 3, 2, 2))
     labels = np.array([[[0, 255], [2, 255]]])
     ce = SoftmaxCrossEntropy()
@@ -46,7 +46,7 @@ def test_ignored_pixels_do_not_count(device, rng):
     assert not host(ce.backward())[:, :, :, 1].any()
 
 
-def test_all_ignored_is_zero_not_nan(device):
+def test_all_ignored_is_zero_not_nan(route, device):
     ce = SoftmaxCrossEntropy()
     loss = ce(on(device, np.ones((1, 3, 2, 2))), on(device, np.full((1, 2, 2), 255)))
     assert loss == 0.0
@@ -54,7 +54,7 @@ def test_all_ignored_is_zero_not_nan(device):
     assert not np.isnan(grad).any() and not grad.any()
 
 
-def test_stable_for_huge_logits(device):
+def test_stable_for_huge_logits(route, device):
     logits = np.array([[[[1000.0]], [[-1000.0]]]])
     loss = SoftmaxCrossEntropy()(on(device, logits), on(device, np.array([[[1]]])))
     assert loss == pytest.approx(2000.0)

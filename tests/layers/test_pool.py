@@ -26,7 +26,7 @@ def _distinct(rng, shape):
 
 
 @pytest.mark.parametrize("n,c,h,w,k,s,p,ceil", GRID)
-def test_matches_naive_with_indices(device, rng, n, c, h, w, k, s, p, ceil):
+def test_matches_naive_with_indices(route, device, rng, n, c, h, w, k, s, p, ceil):
     x = rng.standard_normal((n, c, h, w))
     y, idx = MaxPool2d(k, s, p, ceil_mode=ceil, return_indices=True)(on(device, x))
     ey, eidx = maxpool2d_naive(x, k, s, p, ceil)
@@ -35,7 +35,7 @@ def test_matches_naive_with_indices(device, rng, n, c, h, w, k, s, p, ceil):
 
 
 @pytest.mark.parametrize("n,c,h,w,k,s,p,ceil", GRID)
-def test_gradients(device, rng, n, c, h, w, k, s, p, ceil):
+def test_gradients(route, device, rng, n, c, h, w, k, s, p, ceil):
     name, err, where = worst(check_layer(MaxPool2d(k, s, p, ceil_mode=ceil), on(device, _distinct(rng, (n, c, h, w)))))
     assert err < 1e-8, f"{name} gradient off by {err:.2e} at {where}"
 
@@ -53,7 +53,7 @@ def test_ceil_mode_keeps_the_last_partial_window(device):
     np.testing.assert_array_equal(y[0, 0], [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
 
 
-def test_ties_send_gradient_to_the_first_in_row_major_order(device):
+def test_ties_send_gradient_to_the_first_in_row_major_order(route, device):
     pool = MaxPool2d(2)
     x = np.ones((1, 1, 2, 4), np.float32)
     x[0, 0, 1, 2] = x[0, 0, 0, 3] = 1.0
@@ -63,7 +63,7 @@ def test_ties_send_gradient_to_the_first_in_row_major_order(device):
     assert dx.sum() == 8.0
 
 
-def test_overlapping_windows_accumulate(device):
+def test_overlapping_windows_accumulate(route, device):
     x = np.zeros((1, 1, 3, 3))
     x[0, 0, 1, 1] = 1.0
     pool = MaxPool2d(2, stride=1)

@@ -26,7 +26,7 @@ def test_logits_have_the_input_size(device, name, hw):
 
 
 @pytest.mark.parametrize("name", ["fcn32s", "fcn16s", "fcn8s"])
-def test_whole_model_gradient_check(name):
+def test_whole_model_gradient_check(route, name):
     with backend.default_dtype("float64"):
         model = tiny(name, seed=1, learn_final_upsampling=True)
     rng = np.random.default_rng(2)

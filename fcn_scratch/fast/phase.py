@@ -1,4 +1,7 @@
-"""Transposed convolution by phases: the fast path when the stride divides the kernel.
+"""Transposed convolution by phases: the fast route when the stride divides the kernel.
+
+It replaces the textbook route of :class:`fcn_scratch.layers.ConvTranspose2d`
+(forward ``col2im(W_mat.T @ x)``, backward ``im2col(dy)`` and two products).
 
 FCN upsamples with kernel ``k = 2s`` and stride ``s`` (x2: k=4, s=2; x8:
 k=16, s=8). Cut the output into ``s x s`` blocks. Kernel tap ``i = t*s + p``
@@ -17,21 +20,25 @@ convolution):
     K[(o, p, q), ch, a, e] = W[ch, o, (m-1-a)*s + p, (m-1-e)*s + q]
     y[n, o, b*s + p, c*s + q] = Z[n, (o, p, q), b, c]
 
-The arithmetic is the same as "matmul then col2im", but the large column
-matrix of that route (``m*m`` times the output: 44 MB for the bench
+Every output pixel is the same sum of the same ``m*m*C_in`` products as on
+the textbook route, added in another order, so the two agree to float
+rounding (``tests/fast/test_phase.py``). What it buys: the large column
+matrix of the textbook route (``m*m`` times the output: 44 MB for the bench
 configuration's ``upscore8``) and its ``k*k`` strided adds are replaced by an
-im2col of the small input and one transpose of the output. The layer tests
-hold it to the plain route and to the definition.
+im2col of the small input and one transpose of the output (BENCHMARKS.md).
 """
 from ..backend import get_array_module
-from .im2col import col2im, im2col
-from .matmul import matmul_sum_batch
+from ..functional import matmul, matmul_sum_batch
+from .im2col import col2im_into, im2col_into
+from .matmul import matmul_sum_batch_tall_first, tall_first_applies
+from .switch import is_on
 
 
-def applies(kernel_size, stride, padding):
-    """True when the phase path can run: no padding and a stride > 1 that divides the kernel."""
-    return (tuple(padding) == (0, 0) and any(s > 1 for s in stride)
-            and all(k % s == 0 for k, s in zip(kernel_size, stride)))
+def phases_apply(layer):
+    """The named condition: the ``phases`` trick is on and ``layer`` (a ConvTranspose2d) has no padding
+    and a stride > 1 that divides its kernel, as all of FCN's upsampling layers do."""
+    return (is_on("phases") and tuple(layer.padding) == (0, 0) and any(s > 1 for s in layer.stride)
+            and all(k % s == 0 for k, s in zip(layer.kernel_size, layer.stride)))
 
 
 def phase_kernel(weight, stride):
@@ -61,8 +68,9 @@ def conv_transpose_phase(x, weight, stride, out_hw):
     n, _, h, w = x.shape
     _, c_out, kh, kw = weight.shape
     (sh, sw), m, q = stride, kh // stride[0], kw // stride[1]
-    cols = im2col(x, (m, q), (1, 1), (m - 1, q - 1))
-    z = phase_kernel(weight, stride) @ cols
+    cols = im2col_into(xp.empty((n, x.shape[1] * m * q, (h + m - 1) * (w + q - 1)), dtype=x.dtype),
+                       x, (m, q), (1, 1), (m - 1, q - 1))
+    z = matmul(phase_kernel(weight, stride), cols)
     hb, wb = h + m - 1, w + q - 1
     y = z.reshape(n, c_out, sh, sw, hb, wb).transpose(0, 1, 4, 2, 5, 3).reshape(n, c_out, hb * sh, wb * sw)
     if y.shape[2:] != tuple(out_hw):
@@ -86,6 +94,11 @@ def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride, weigh
     hb, wb = h + m - 1, w + q - 1
     dz = grad_out[:, :, :hb * sh, :wb * sw].reshape(n, c_out, hb, sh, wb, sw).transpose(0, 1, 3, 5, 2, 4)
     dz = dz.reshape(n, c_out * sh * sw, hb * wb)
-    d_weight = _unphase_kernel(matmul_sum_batch(dz, cols), weight.shape, stride) if weight_grad else None
-    dx = col2im(phase_kernel(weight, stride).T @ dz, x_shape, (m, q), (1, 1), (m - 1, q - 1))
+    d_weight = None
+    if weight_grad:
+        sum_batch = matmul_sum_batch_tall_first if tall_first_applies() else matmul_sum_batch
+        d_weight = _unphase_kernel(sum_batch(dz, cols), weight.shape, stride)
+    xp = get_array_module(grad_out)
+    dx = col2im_into(xp.empty(x_shape, dtype=grad_out.dtype), matmul(phase_kernel(weight, stride).T, dz),
+                     (m, q), (1, 1), (m - 1, q - 1))
     return dx, d_weight

@@ -1,0 +1,27 @@
+import numpy as np
+
+from fcn_scratch import buffers
+
+
+def test_kept_arrays_are_the_same_memory_per_owner_and_name():
+    class Owner:
+        pass
+    a, b = Owner(), Owner()
+    first = buffers.kept(a, "cols", (4, 5), np.float32, np)
+    assert np.shares_memory(first, buffers.kept(a, "cols", (2, 3), np.float64, np))
+    assert not np.shares_memory(first, buffers.kept(a, "other", (4, 5), np.float32, np))
+    assert not np.shares_memory(first, buffers.kept(b, "cols", (4, 5), np.float32, np))
+    grown = buffers.kept(a, "cols", (1000, 1000), np.float32, np)
+    assert grown.shape == (1000, 1000) and grown.dtype == np.float32
+    buffers.release(a)
+    assert not np.shares_memory(grown, buffers.kept(a, "cols", (4, 5), np.float32, np))
+
+
+def test_shared_array_is_one_for_all():
+    assert np.shares_memory(buffers.shared((3, 3), np.float32, np), buffers.shared((2,), np.float64, np))
+
+
+def test_samples_per_chunk():
+    assert buffers.samples_per_chunk(buffers.SHARED_LIMIT // 3, 8) == 3
+    assert buffers.samples_per_chunk(10 ** 12, 8) == 1
+    assert buffers.samples_per_chunk(1, 8) == 8
