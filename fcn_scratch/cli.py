@@ -289,7 +289,7 @@ def cmd_summary(args):
 
 
 def cmd_bench(args):
-    from .bench import main as bench_main
+    from .bench.__main__ import main as bench_main
     return bench_main(args.args)
 
 

@@ -2,13 +2,15 @@ import json
 
 import pytest
 
-from fcn_scratch.bench import format_table, main, run
+from fcn_scratch.bench import format_table, run
+from fcn_scratch.bench.__main__ import main
 
 
 def test_quick_bench_prints_a_table_and_writes_json(tmp_path, capsys):
     assert main(["--quick", "--repeats", "1", "--json", str(tmp_path / "b.json")]) == 0
     out = capsys.readouterr().out
     assert "training step (ms)" in out and "fwd/GEMM" in out and "naive loop convolution" in out
+    assert "AMD" in out or "Intel" in out or "cores" in out
     result = json.loads((tmp_path / "b.json").read_text())
     assert result["ours"]["step_ms"] > 0 and result["ours"]["peak_mb"] > 0
     names = [row["layer"] for row in result["layers"]]
@@ -24,30 +26,41 @@ def test_table_without_pytorch():
 
 
 
-def test_step_products_are_what_each_layer_computes():
-    """Each convolution does three products of its forward's size (conv1_1 two: no image gradient);
-    each transposed convolution three, the frozen upscore8 two."""
-    from collections import Counter
+@pytest.mark.parametrize("on", [True, False])
+def test_step_products_are_recorded_from_a_real_step(on):
+    """One training step does three products per convolution (conv1_1 two: no image gradient) and per
+    transposed convolution (the frozen upscore8 two), on either route; on the textbook route each
+    convolution's three have its forward's size."""
+    from fcn_scratch import fast
+    from fcn_scratch.bench.layers import layer_inputs
+    from fcn_scratch.bench.products import flops, step_products
+    from fcn_scratch.bench.workload import QUICK, our_setup
+    from fcn_scratch.layers import Conv2d, ConvTranspose2d
 
-    import numpy as np
-    from fcn_scratch.bench import QUICK, flops, layer_inputs, our_setup, step_products
-    from fcn_scratch.layers import Conv2d
+    model, x, step = our_setup(QUICK, "cpu")
+    inputs = layer_inputs(model, x)
+    convs = [name for name, layer in model.layers.items() if isinstance(layer, Conv2d)]
+    transposed = [name for name, layer in model.layers.items() if isinstance(layer, ConvTranspose2d)]
+    with fast.enabled(on):
+        products = step_products(step)
+        assert len(products) == 3 * len(convs) - 1 + 3 * len(transposed) - 1
+        if not on:
+            forward = {name: flops(step_products(lambda: model.layers[name](inputs[name]))) for name in convs}
+            conv_work = sum(3 * f for f in forward.values()) - forward["conv1_1"]
+            upsampling = flops(products) - conv_work
+            assert upsampling == sum(flops(step_products(lambda: model.layers[name](inputs[name])))
+                                     for name in transposed) * 3 - flops(step_products(
+                                         lambda: model.upscore8(inputs["upscore8"])))
 
-    model, x, _ = our_setup(QUICK, "cpu")
-    products = step_products(model, x)
-    work = Counter()
-    for name, a, b, transposed in products:
-        assert a[-1] == (b[-1] if transposed else b[-2]), (name, a, b)
-        batch = int(np.prod(np.broadcast_shapes(a[:-2], b[:-2])))
-        work[name] += 2 * batch * a[-2] * a[-1] * (b[-2] if transposed else b[-1])
-    counts = Counter(name for name, *_ in products)
-    for name, inp in layer_inputs(model, x).items():
-        layer = model.layers[name]
-        if isinstance(layer, Conv2d):
-            per_product = flops(layer, inp.shape, layer(inp).shape)
-            assert counts[name] == (2 if name == "conv1_1" else 3)
-            assert work[name] == counts[name] * per_product
-    assert counts["upscore2"] == counts["upscore_pool4"] == 3 and counts["upscore8"] == 2
+
+def test_trick_table_has_a_row_per_trick():
+    from fcn_scratch import fast
+    result = run(quick=True, repeats=1)
+    assert sorted(row["trick"] for row in result["tricks"]["rows"]) == sorted(fast.TRICKS)
+    assert result["tricks"]["all_off_ms"] > 0
+    table = format_table(result)
+    assert "What each trick buys" in table and "all off (textbook)" in table
+    assert all(row["textbook_forward_ms"] > 0 for row in result["layers"])
 
 
 def test_configuration_can_be_resized(tmp_path, capsys):

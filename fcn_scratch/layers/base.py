@@ -16,7 +16,12 @@ from .. import backend, buffers
 
 
 class Layer:
-    """Base class. Subclasses register parameters with :meth:`add_param`."""
+    """Base class. Subclasses register parameters with :meth:`add_param`.
+
+    ``forward_pre_hooks`` holds functions ``hook(layer, args)`` called before
+    every forward, as PyTorch's ``register_forward_pre_hook`` does (the
+    benchmark uses one to see what each layer receives).
+    """
 
     def __init__(self):
         self.params = {}
@@ -25,8 +30,11 @@ class Layer:
         self.training = True
         self.cache = None
         self.output_shape = None
+        self.forward_pre_hooks = []
 
     def __call__(self, *args, **kwargs):
+        for hook in self.forward_pre_hooks:
+            hook(self, args)
         out = self.forward(*args, **kwargs)
         first = out[0] if isinstance(out, tuple) else out
         self.output_shape = tuple(getattr(first, "shape", ()))

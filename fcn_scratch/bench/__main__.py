@@ -1,0 +1,33 @@
+"""``python -m fcn_scratch.bench``: the benchmark's command line (``--help`` lists the options)."""
+import argparse
+import json
+import sys
+
+from .. import backend
+from ..argtypes import positive
+from . import __doc__ as DOC
+from .report import format_table
+from .run import run
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m fcn_scratch.bench", description=DOC.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small configuration that runs in seconds")
+    parser.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
+    parser.add_argument("--repeats", type=positive(int), default=None)
+    parser.add_argument("--size", type=positive(int), default=None, help="image size instead of the configuration's")
+    parser.add_argument("--classes", type=positive(int), default=None,
+                        help="number of classes instead of the configuration's")
+    parser.add_argument("--batch", type=positive(int), default=None, help="batch size instead of the configuration's")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    result = run(args.quick, args.device, args.repeats, batch=args.batch, size=args.size, num_classes=args.classes)
+    print(format_table(result))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The benchmark's printed tables."""
+
+
+def _versus(lines, label, ours, theirs, fmt=".1f"):
+    if theirs:
+        lines.append(f"{label:<24}{ours:>10{fmt}}{theirs:>10{fmt}}{ours / theirs:>8.2f}")
+    else:
+        lines.append(f"{label:<24}{ours:>10{fmt}}{'-':>10}{'-':>8}")
+
+
+def step_lines(r):
+    """Ours against PyTorch: forward, step, products alone, memory."""
+    ours, t = r["ours"], r["torch"]
+    lines = [f"{'':<24}{'ours':>10}{'PyTorch':>10}{'ratio':>8}"]
+    _versus(lines, "forward (ms)", ours["forward_ms"], t and t["forward_ms"])
+    _versus(lines, "training step (ms)", ours["step_ms"], t and t["step_ms"])
+    floor = ours["matmul_floor_ms"]
+    ratios = f"ours / products only: {ours['step_ms'] / floor:.2f}"
+    if t:
+        ratios += f"; PyTorch / products only: {t['step_ms'] / floor:.2f}"
+    lines.append(f"{'step, products only (ms)':<24}{floor:>10.1f}{'':>18}   ({ratios})")
+    if ours["peak_mb"] is not None:
+        _versus(lines, "step memory (MB)", ours["peak_mb"], t and t.get("peak_mb"))
+    if ours.get("textbook_peak_mb") is not None:
+        lines.append(f"{'  textbook routes (MB)':<24}{ours['textbook_peak_mb']:>10.1f}")
+    if not t:
+        lines.append("(PyTorch not installed: no side-by-side column; it is not a dependency)")
+    else:
+        lines.append(f"(PyTorch {t['version']}, {t['threads']} threads)")
+    return lines
+
+
+def trick_lines(tricks):
+    """What each trick buys: the step without it alone, against all on and all off."""
+    on, off = tricks["all_on_ms"], tricks["all_off_ms"]
+    lines = ["What each trick buys (training step, ms; each row turns that trick off alone):",
+             f"{'trick':<18}{'step ms':>9}{'saves ms':>10}  what it does"]
+    for row in sorted(tricks["rows"], key=lambda row: -row["saves_ms"]):
+        lines.append(f"{row['trick']:<18}{row['step_ms']:>9.1f}{row['saves_ms']:>+10.1f}  {row['what']}")
+    lines.append(f"{'all tricks on':<18}{on:>9.1f}")
+    lines.append(f"{'all off (textbook)':<18}{off:>9.1f}{off - on:>+10.1f}  ({off / on:.2f}x the step with them)")
+    return lines
+
+
+def layer_lines(rows, step_ms):
+    lines = [f"{'layer':<15}{'type':<17}{'fwd ms':>8}{'bwd ms':>8}{'textbook':>10}{'GFLOP':>7}{'GFLOP/s':>9}"
+             f"{'GEMM ms':>9}{'fwd/GEMM':>9}"]
+    for row in rows:
+        textbook = f"{row['textbook_forward_ms'] + row['textbook_backward_ms']:>10.2f}"
+        extra = (f"{row['gflop']:>7.3f}{row['fwd_gflops']:>9.1f}{row['gemm_ms']:>9.2f}{row['fwd_over_gemm']:>9.2f}"
+                 if "gemm_ms" in row else "")
+        lines.append(f"{row['layer']:<15}{row['type']:<17}{row['forward_ms']:>8.2f}{row['backward_ms']:>8.2f}"
+                     + textbook + extra)
+    lines.append("(textbook: forward + backward ms with every trick off)")
+    pool = sum(row["forward_ms"] + row["backward_ms"] for row in rows if row["type"] == "MaxPool2d")
+    lines.append(f"max-pooling forward + backward: {pool:.1f} ms = {pool / step_ms:.0%} of the step "
+                 "(layers timed alone)")
+    return lines
+
+
+def format_table(r):
+    cfg = r["config"]
+    lines = [f"FCN-8s, batch {cfg['batch']} x 3 x {cfg['size']} x {cfg['size']}, {cfg['num_classes']} classes, "
+             f"widths {cfg['widths']}, float32, device {r['device']} ({r['machine']}), {r['date']}",
+             f"numpy {r['numpy']}; BLAS: {r['blas']}; OPENBLAS_CORETYPE={r['openblas_coretype']}", ""]
+    lines += step_lines(r) + [""] + trick_lines(r["tricks"]) + [""] + layer_lines(r["layers"], r["ours"]["step_ms"])
+    n = r["naive"]
+    lines += ["", f"naive loop convolution {n['shape']}: {n['naive_ms']:.1f} ms; im2col + product: "
+                  f"{n['im2col_ms']:.2f} ms ({n['speedup']:.0f}x faster)"]
+    return "\n".join(lines)
