@@ -1,7 +1,8 @@
 """The command line: ``python -m fcn_scratch {train,evaluate,predict,summary,bench}``.
 
-Errors the user can fix (a missing file, a bad argument, no GPU) are printed
-as one line, not a traceback.
+It parses and dispatches; the work is done by the package. Errors the user
+can fix (a missing file, a bad argument or data folder, no GPU) are printed as
+one line, not a traceback; anything else is a bug and keeps its traceback.
 """
 import argparse
 import json
@@ -12,23 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from . import backend
+from .argtypes import positive
 
-# The defaults train FCN-8s on the toy shapes in about 5 minutes on 2 CPU cores (see the README for
-# what it reaches). Four classes (background, circle, square, triangle) at 64 x 64 pixels keep that budget.
+# The defaults train FCN-8s on the toy shapes in a few minutes on 2 CPU cores (the README says what the
+# run reaches): four classes (background, circle, square, triangle) at 64 x 64 pixels.
 DEFAULTS = dict(model="fcn8s", epochs=14, batch_size=8, optimizer="adam", schedule="poly",
                 image_size=64, num_classes=4, train_size=2000, val_size=200)
-# Adam's base learning rate by model. FCN-8s trains best at 4e-3 (2e-3: 0.809 mean IU, 6e-3: worse);
-# FCN-32s at 4e-3 collapses to predicting background everywhere, so it and FCN-16s keep 2e-3.
+# Adam's base learning rate by model: FCN-32s at FCN-8s's rate collapses to predicting background
+# everywhere, so it and FCN-16s take a lower one (EXPERIMENTS.md has the runs behind these).
 DEFAULT_LR = {"fcn8s": 4e-3, "fcn16s": 2e-3, "fcn32s": 2e-3}
-
-
-def _positive(kind):
-    def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-    return parse
 
 
 def _model_args(p):
@@ -36,8 +29,8 @@ def _model_args(p):
                    help="which FCN (default: %(default)s)")
     p.add_argument("--widths", type=int, nargs=5, default=[16, 32, 64, 128, 128], metavar="C",
                    help="channels of the 5 encoder blocks (default: 16 32 64 128 128)")
-    p.add_argument("--convs-per-block", type=_positive(int), default=2)
-    p.add_argument("--fc-channels", type=_positive(int), default=256)
+    p.add_argument("--convs-per-block", type=positive(int), default=2)
+    p.add_argument("--fc-channels", type=positive(int), default=256)
     p.add_argument("--dropout", type=float, default=0.5,
                    help="dropout after fc6 and fc7 while training (default: %(default)s)")
     p.add_argument("--learn-final-upsampling", action="store_true",
@@ -55,9 +48,9 @@ def _data_args(p, default_split):
     p.add_argument("--data", default="toy",
                    help="'toy' (built-in shapes) or the path of a VOC-format folder (default: toy)")
     p.add_argument("--split", default=default_split, help="split to use (default: %(default)s)")
-    p.add_argument("--image-size", type=_positive(int), default=DEFAULTS["image_size"],
+    p.add_argument("--image-size", type=positive(int), default=DEFAULTS["image_size"],
                    help="toy image size, or the training crop for VOC folders (default: %(default)s)")
-    p.add_argument("--num-classes", type=_positive(int), default=None,
+    p.add_argument("--num-classes", type=positive(int), default=None,
                    help="classes, background included (toy: 2-6, default 4; VOC: default 21)")
     p.add_argument("--seed", type=int, default=0, help="fixes data, initialization and shuffling")
     p.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
@@ -72,11 +65,11 @@ def build_parser():
     _model_args(p)
     _data_args(p, "train")
     p.add_argument("--val-split", default="val")
-    p.add_argument("--train-size", type=_positive(int), default=DEFAULTS["train_size"], help="toy training images")
-    p.add_argument("--val-size", type=_positive(int), default=DEFAULTS["val_size"], help="toy validation images")
-    p.add_argument("--epochs", type=_positive(int), default=DEFAULTS["epochs"])
-    p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"])
-    p.add_argument("--lr", type=_positive(float), default=None,
+    p.add_argument("--train-size", type=positive(int), default=DEFAULTS["train_size"], help="toy training images")
+    p.add_argument("--val-size", type=positive(int), default=DEFAULTS["val_size"], help="toy validation images")
+    p.add_argument("--epochs", type=positive(int), default=DEFAULTS["epochs"])
+    p.add_argument("--batch-size", type=positive(int), default=DEFAULTS["batch_size"])
+    p.add_argument("--lr", type=positive(float), default=None,
                    help="base learning rate (default: 4e-3 for fcn8s, 2e-3 for fcn16s and fcn32s)")
     p.add_argument("--optimizer", default=DEFAULTS["optimizer"], choices=["adam", "sgd"])
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
@@ -91,8 +84,8 @@ def build_parser():
     p = sub.add_parser("evaluate", help="the paper's four metrics and per-class IU of a checkpoint")
     p.add_argument("checkpoint")
     _data_args(p, "val")
-    p.add_argument("--size", type=_positive(int), default=DEFAULTS["val_size"], help="toy images to evaluate")
-    p.add_argument("--batch-size", type=_positive(int), default=8)
+    p.add_argument("--size", type=positive(int), default=DEFAULTS["val_size"], help="toy images to evaluate")
+    p.add_argument("--batch-size", type=positive(int), default=8)
     p.add_argument("--out", default=None, help="where to write the JSON (default: beside the checkpoint)")
 
     p = sub.add_parser("predict", help="colour masks and overlays for image files")
@@ -104,10 +97,10 @@ def build_parser():
     p = sub.add_parser("summary", help="the model's layers, output shapes and parameter counts")
     _model_args(p)
     p.add_argument("--checkpoint", help="summarize the model a checkpoint holds instead")
-    p.add_argument("--num-classes", type=_positive(int), default=21)
-    p.add_argument("--image-size", type=_positive(int), nargs="+", default=[128], metavar="S",
+    p.add_argument("--num-classes", type=positive(int), default=21)
+    p.add_argument("--image-size", type=positive(int), nargs="+", default=[128], metavar="S",
                    help="input size: S, or H W (default: 128)")
-    p.add_argument("--in-channels", type=_positive(int), default=3)
+    p.add_argument("--in-channels", type=positive(int), default=3)
 
     # The benchmark's options (--quick, --size, --help, ...) belong to fcn_scratch.bench's own parser:
     # main hands it whatever this parser does not know.
@@ -115,26 +108,17 @@ def build_parser():
     return parser
 
 
-def make_dataset(args, split, size=None):
-    """The toy data or a VOC-format folder, by ``--data``."""
-    from .data import ToySegmentation, VOCSegmentation
-    if args.data == "toy":
-        n = args.num_classes or DEFAULTS["num_classes"]
-        return ToySegmentation(split, size or DEFAULTS["val_size"], args.image_size, n, args.seed)
-    return VOCSegmentation(args.data, split, args.num_classes or 21)
-
-
 def cmd_train(args):
     from .checkpoint import read_checkpoint
-    from .data import Compose, DataLoader, RandomCropOrPad, RandomHorizontalFlip
+    from .data import Compose, DataLoader, RandomCropOrPad, RandomHorizontalFlip, make_dataset
     from .models import build
     from .optim import SGD, Adam
-    from .train import Trainer
+    from .train import Trainer, write_report
 
     backend.xp_for(args.device)
     out = Path(args.out or Path("runs") / args.model)
-    train_set = make_dataset(args, args.split, args.train_size)
-    val_set = make_dataset(args, args.val_split, args.val_size)
+    train_set = make_dataset(args.data, args.split, args.train_size, args.image_size, args.num_classes, args.seed)
+    val_set = make_dataset(args.data, args.val_split, args.val_size, args.image_size, args.num_classes, args.seed)
     if args.data == "toy":
         transform = RandomHorizontalFlip()
     else:
@@ -149,12 +133,11 @@ def cmd_train(args):
         copied, fresh = model.load_matching(read_checkpoint(args.init_from).state)
         print(f"initialized {len(copied)} parameters from {args.init_from}; new: {', '.join(fresh) or 'none'}")
     model.to(args.device)
-    if args.lr is None:
-        args.lr = DEFAULT_LR[args.model]
+    lr = DEFAULT_LR[args.model] if args.lr is None else args.lr
     if args.optimizer == "adam":
-        optimizer = Adam(model, args.lr, weight_decay=args.weight_decay)
+        optimizer = Adam(model, lr, weight_decay=args.weight_decay)
     else:
-        optimizer = SGD(model, args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+        optimizer = SGD(model, lr, momentum=args.momentum, weight_decay=args.weight_decay)
     meta = {"data": args.data, "image_size": args.image_size, "mean": list(train_loader.mean),
             "std": list(train_loader.std), "seed": args.seed, "command": " ".join(sys.argv[1:])}
     trainer = Trainer(model, optimizer, train_loader, val_loader, out, args.epochs, args.schedule, meta,
@@ -173,54 +156,17 @@ def cmd_train(args):
     return 0
 
 
-def write_report(out, history, val_set, val_loader, device, seconds):
-    """After training: curves, the best model's metrics, confusion matrix and example predictions."""
-    from .checkpoint import load_model
-    from .data import pad_to
-    from .train.evaluate import evaluate, predict_batch
-    from .viz import plot_confusion, plot_curves, plot_predictions
-
-    model, ckpt = load_model(out / "best.npz", device)
-    metrics, confusion = evaluate(model, val_loader)
-    plot_curves(history, out / "curves.png")
-    plot_confusion(confusion.matrix, out / "confusion.png", model.config["class_names"])
-    examples = [val_set[i] for i in range(min(6, len(val_set)))]
-    images, labels = val_loader.collate(examples)
-    predictions = predict_batch(model.eval(), images)
-    raw_images = np.stack([pad_to(img, lab, labels.shape[1:])[0] for img, lab in examples])
-    plot_predictions(raw_images, labels, predictions, out / "predictions.png")
-    result = {"best_epoch": ckpt.meta["epoch"], "seconds": round(seconds, 1),
-              **{k: metrics[k] for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "per_class_iu")},
-              "class_names": model.config["class_names"]}
-    (out / "results.json").write_text(json.dumps(result, indent=2))
-    print(format_metrics(metrics, model.config["class_names"]))
-    print(f"trained in {seconds:.0f}s; best epoch {ckpt.meta['epoch']}; "
-          f"wrote {out}/best.npz, last.npz, metrics.jsonl, results.json, curves.png, confusion.png, predictions.png")
-
-
-def format_metrics(metrics, class_names):
-    lines = ["metric                 value",
-             f"pixel accuracy         {metrics['pixel_acc']:.4f}",
-             f"mean accuracy          {metrics['mean_acc']:.4f}",
-             f"mean IU                {metrics['mean_iu']:.4f}",
-             f"frequency-weighted IU  {metrics['fw_iu']:.4f}",
-             "", "class                  IU"]
-    for name, iu in zip(class_names, metrics["per_class_iu"]):
-        lines.append(f"{name:<22} {'n/a' if iu is None else f'{iu:.4f}'}")
-    return "\n".join(lines)
-
-
 def cmd_evaluate(args):
     from .checkpoint import load_model
-    from .data import DataLoader
-    from .train.evaluate import evaluate
+    from .data import DataLoader, make_dataset
+    from .train import evaluate, format_metrics
 
     model, ckpt = load_model(args.checkpoint, args.device)
-    if args.num_classes is None:
-        args.num_classes = model.num_classes
-    if args.data == "toy" and "image_size" in ckpt.meta and args.image_size == DEFAULTS["image_size"]:
-        args.image_size = ckpt.meta["image_size"]
-    dataset = make_dataset(args, args.split, args.size)
+    num_classes = model.num_classes if args.num_classes is None else args.num_classes
+    image_size = args.image_size
+    if args.data == "toy" and "image_size" in ckpt.meta and image_size == DEFAULTS["image_size"]:
+        image_size = ckpt.meta["image_size"]
+    dataset = make_dataset(args.data, args.split, args.size, image_size, num_classes, args.seed)
     if dataset.num_classes != model.num_classes:
         raise ValueError(f"the data has {dataset.num_classes} classes but the model predicts {model.num_classes}")
     loader = DataLoader(dataset, args.batch_size, mean=ckpt.meta.get("mean"), std=ckpt.meta.get("std"))
@@ -243,7 +189,7 @@ def cmd_predict(args):
 
     from .checkpoint import load_model
     from .data import load_image, normalize, save_mask
-    from .train.evaluate import predict_batch
+    from .train import predict_batch
     from .viz import overlay
 
     model, ckpt = load_model(args.checkpoint, args.device)
@@ -288,24 +234,19 @@ def cmd_summary(args):
     return 0
 
 
-def cmd_bench(args):
-    from .bench.__main__ import main as bench_main
-    return bench_main(args.args)
-
-
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary,
-            "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary}
 
 
 def main(argv=None):
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if args.command == "bench":
-        args.args = extra
-    elif extra:
+    if extra and args.command != "bench":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        if args.command == "bench":
+            from .bench.__main__ import main as bench_main
+            return bench_main(extra)
         return COMMANDS[args.command](args)
-    except (ValueError, TypeError, FileNotFoundError, backend.BackendError) as exc:
+    except (ValueError, FileNotFoundError, backend.BackendError) as exc:
         print(f"fcn-scratch {args.command}: error: {exc}", file=sys.stderr)
         return 2

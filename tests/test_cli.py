@@ -1,4 +1,5 @@
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -118,3 +119,20 @@ def test_bench_passes_its_options_through(capsys):
         main(["train", "--quick"])
     assert info.value.code == 2
     assert "unrecognized arguments: --quick" in capsys.readouterr().err
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch):
+    """Only the user's mistakes become one-line errors; a TypeError from the code itself is a bug."""
+    from fcn_scratch import cli
+
+    def broken(args):
+        raise TypeError("unsupported operand type(s)")
+    monkeypatch.setitem(cli.COMMANDS, "summary", broken)
+    with pytest.raises(TypeError, match="unsupported operand"):
+        main(["summary"])
+
+
+def test_bench_without_a_gpu_is_a_one_line_error(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    assert main(["bench", "--quick", "--device", "cuda"]) == 2
+    assert "needs CuPy" in capsys.readouterr().err
