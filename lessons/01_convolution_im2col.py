@@ -6,7 +6,9 @@ library) computes, for each output channel o and position (r, c):
     y[n, o, r, c] = b[o] + sum over input channel i and kernel taps (u, v) of
                     x_pad[n, i, r*s + u, c*s + v] * W[o, i, u, v]
 
-Written as loops, that is six nested loops and hopelessly slow in Python.
+Written as loops over every index, that is six nested loops and hopelessly
+slow in Python (``conv2d_naive`` keeps the two over output pixels and lets
+``tensordot`` do the sum over i, u and v).
 im2col ("image to columns") copies every kh x kw window of the padded image
 into one column of a matrix. Then all the multiply-adds of the layer are a
 single matrix product, which NumPy hands to an optimized BLAS:
@@ -19,6 +21,12 @@ The copy itself is a loop over the kh*kw kernel offsets only: for offset
 
 This lesson checks that both give the same numbers, measures the speed
 difference, and draws an image, its im2col matrix and an edge filter's output.
+Last, it turns on the speed tricks kept beside the formulas in
+``fcn_scratch.fast`` (here: im2col as one long copy per tap into an array kept
+between calls) and shows that they change the time, not the numbers.
+
+The layers here run their textbook routes, the code described above:
+the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
 
 Run: python lessons/01_convolution_im2col.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
@@ -26,14 +34,13 @@ Run: python lessons/01_convolution_im2col.py [--quick] [--out DIR] [--device cpu
 import numpy as np
 
 from _common import figure, parse_args, save, section, timed
-from fcn_scratch import backend
+from fcn_scratch import backend, fast
 from fcn_scratch.data import make_sample
 from fcn_scratch.functional import conv2d_naive, im2col
 from fcn_scratch.layers import Conv2d
 
 
-def main():
-    args = parse_args(__doc__, "01_convolution_im2col")
+def lesson(args):
     xp = backend.xp_for(args.device)
     size = 24 if args.quick else 64
 
@@ -66,6 +73,15 @@ def main():
     edges = backend.to_host(edge(grey))[0, 0]
     print(f"horizontal gradient (Sobel): values from {edges.min():.2f} to {edges.max():.2f}")
 
+    section("5. The same layer with its speed tricks")
+    with fast.enabled(True):
+        t_tricks, y_tricks = timed(lambda: conv(x))
+    same = float(xp.abs(y_tricks - y_fast).max())
+    print(f"textbook route: {t_fast * 1e3:.3f} ms; with fcn_scratch.fast on: {t_tricks * 1e3:.3f} ms; "
+          f"largest difference {same:.1e}")
+    print("turn every trick off with `with fcn_scratch.fast.enabled(False):` or FCN_SCRATCH_FAST=0")
+    assert same == 0.0
+
     fig, ax = figure(1, 3, (4, 3.6))
     ax[0, 0].imshow(image.transpose(1, 2, 0))
     ax[0, 0].set_title("image")
@@ -74,6 +90,13 @@ def main():
     ax[0, 2].imshow(edges, cmap="RdBu")
     ax[0, 2].set_title("Sobel x (one Conv2d)")
     save(fig, args, "im2col")
+
+
+def main():
+    args = parse_args(__doc__, "01_convolution_im2col")
+    # The layers run their textbook routes, the code this lesson describes (fcn_scratch.fast is off).
+    with fast.enabled(False):
+        lesson(args)
 
 
 if __name__ == "__main__":

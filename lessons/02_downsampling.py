@@ -19,13 +19,16 @@ stride s_l, with j = the product of the strides before layer l:
 FCN's encoder (VGG) ends with stride 32: it sees a lot but answers on a
 32x coarser grid. That lost resolution is what the rest of the course wins back.
 
+The layers here run their textbook routes, the code described above:
+the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
+
 Run: python lessons/02_downsampling.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 
 from _common import figure, parse_args, save, section
-from fcn_scratch import backend
+from fcn_scratch import backend, fast
 from fcn_scratch.data import make_sample
 from fcn_scratch.layers import Conv2d, MaxPool2d
 
@@ -43,8 +46,7 @@ def receptive_fields(widths_per_block=2, blocks=5):
     return rows
 
 
-def main():
-    args = parse_args(__doc__, "02_downsampling")
+def lesson(args):
     xp = backend.xp_for(args.device)
     size = 32 if args.quick else 128
     image, labels = make_sample(11, image_size=size)
@@ -94,6 +96,13 @@ def main():
         a.set_title(title)
         a.axis("off")
     save(fig, args, "pool_vs_strided")
+
+
+def main():
+    args = parse_args(__doc__, "02_downsampling")
+    # The layers run their textbook routes, the code this lesson describes (fcn_scratch.fast is off).
+    with fast.enabled(False):
+        lesson(args)
 
 
 if __name__ == "__main__":

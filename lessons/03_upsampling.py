@@ -15,20 +15,22 @@ To label every pixel, coarse maps must be brought back to full size.
   stride (k not a multiple of s) output pixels receive different numbers of
   taps, and the result shows a checkerboard.
 
+The layers here run their textbook routes, the code described above:
+the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
+
 Run: python lessons/03_upsampling.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
 """
 import numpy as np
 
 from _common import figure, parse_args, save, section
-from fcn_scratch import backend
+from fcn_scratch import backend, fast
 from fcn_scratch.data import make_sample
 from fcn_scratch.functional import bilinear_kernel
 from fcn_scratch.layers import Conv2d, ConvTranspose2d, MaxPool2d, MaxUnpool2d
 
 
-def main():
-    args = parse_args(__doc__, "03_upsampling")
+def lesson(args):
     xp = backend.xp_for(args.device)
     size = 32 if args.quick else 96
     image, _ = make_sample(4, image_size=size)
@@ -87,6 +89,13 @@ def main():
         a_.set_title(f"k={kk}, s={ss}")
         a_.axis("off")
     save(fig, args, "checkerboard")
+
+
+def main():
+    args = parse_args(__doc__, "03_upsampling")
+    # The layers run their textbook routes, the code this lesson describes (fcn_scratch.fast is off).
+    with fast.enabled(False):
+        lesson(args)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ overflowing (the log-sum-exp trick). The gradient is beautifully simple:
 
     dL/dz_c = (p_c - [c == label]) / M      and 0 at ignored pixels.
 
+The layers here run their textbook routes, the code described above:
+the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
+
 Run: python lessons/04_softmax_cross_entropy.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
 """
@@ -23,13 +26,12 @@ import math
 import numpy as np
 
 from _common import figure, parse_args, save, section
-from fcn_scratch import backend
+from fcn_scratch import backend, fast
 from fcn_scratch.data import make_sample
 from fcn_scratch.layers import SoftmaxCrossEntropy, softmax
 
 
-def main():
-    args = parse_args(__doc__, "04_softmax_cross_entropy")
+def lesson(args):
     xp = backend.xp_for(args.device)
     rng = np.random.default_rng(0)
     size = 16 if args.quick else 48
@@ -81,6 +83,13 @@ def main():
     for a in ax[0]:
         a.axis("off")
     save(fig, args, "loss_map")
+
+
+def main():
+    args = parse_args(__doc__, "04_softmax_cross_entropy")
+    # The layers run their textbook routes, the code this lesson describes (fcn_scratch.fast is off).
+    with fast.enabled(False):
+        lesson(args)
 
 
 if __name__ == "__main__":
