@@ -98,7 +98,7 @@ def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride, weigh
     if weight_grad:
         sum_batch = matmul_sum_batch_tall_first if tall_first_applies() else matmul_sum_batch
         d_weight = _unphase_kernel(sum_batch(dz, cols), weight.shape, stride)
-    xp = get_array_module(grad_out)
-    dx = col2im_into(xp.empty(x_shape, dtype=grad_out.dtype), matmul(phase_kernel(weight, stride).T, dz),
-                     (m, q), (1, 1), (m - 1, q - 1))
+    d_cols = matmul(phase_kernel(weight, stride).T, dz)
+    dx = col2im_into(get_array_module(d_cols).empty(x_shape, dtype=d_cols.dtype), d_cols, (m, q), (1, 1),
+                     (m - 1, q - 1))
     return dx, d_weight
