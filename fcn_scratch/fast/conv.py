@@ -20,7 +20,7 @@ order (by the BLAS), so the routes agree with the textbook to float rounding.
 from .. import buffers
 from ..backend import get_array_module
 from ..functional import matmul
-from .im2col import col2im_into, flat_shifts_apply, im2col_flat_shifts, im2col_into
+from .im2col import col2im_into, fill_columns
 from .switch import is_on
 from .work import shared_work_array
 
@@ -78,10 +78,7 @@ def input_grad_flipped_kernel(layer, grad_out, x_shape):
 
     def route(dy, dx):
         xp, n = get_array_module(dy), dy.shape[0]
-        dy_cols = shared_work_array((n, rows, h * w), dy.dtype, xp)
-        if flat_shifts_apply(dy.shape, layer.kernel_size, (1, 1), padding):
-            im2col_flat_shifts(dy, layer.kernel_size, padding, dy_cols)
-        else:
-            im2col_into(dy_cols, dy, layer.kernel_size, (1, 1), padding)
+        dy_cols = fill_columns(shared_work_array((n, rows, h * w), dy.dtype, xp), dy, layer.kernel_size, (1, 1),
+                               padding)
         matmul(flipped, dy_cols, out=dx.reshape(n, layer.in_channels, h * w))
     return _in_chunks(route, grad_out, x_shape, rows * h * w * grad_out.dtype.itemsize)

@@ -43,7 +43,11 @@ def columns(owner, name, x, kernel_size, stride, padding):
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     shape = (n, c * kh * kw, conv_output_size(h, kh, sh, ph) * conv_output_size(w, kw, sw, pw))
-    out = work_array(owner, name, shape, x.dtype, xp)
+    return fill_columns(work_array(owner, name, shape, x.dtype, xp), x, kernel_size, stride, padding)
+
+
+def fill_columns(out, x, kernel_size, stride, padding):
+    """``im2col(x)`` written into ``out``: by flat shifts where they apply, else by clipped slices."""
     if flat_shifts_apply(x.shape, kernel_size, stride, padding):
         return im2col_flat_shifts(x, kernel_size, padding, out)
     return im2col_into(out, x, kernel_size, stride, padding)

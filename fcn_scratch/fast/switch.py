@@ -17,7 +17,7 @@ import os
 
 # Every trick, by the name layers ask for it; what each does is in the module named beside it.
 TRICKS = {
-    "kept_buffers": "buffers: work arrays kept from one step to the next instead of fresh ones (fast/im2col.py)",
+    "kept_buffers": "work arrays kept from one step to the next instead of fresh ones (fast/work.py)",
     "flat_shifts": "im2col of a small same-width stride-1 convolution as one long copy per tap (fast/im2col.py)",
     "flipped_kernel": "a stride-1 convolution's input gradient as a convolution of dy (fast/conv.py)",
     "tall_first": "the weight gradient's product with the tall column matrix on the left (fast/matmul.py)",
