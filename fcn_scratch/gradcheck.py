@@ -53,10 +53,20 @@ def relative_error(analytic, numeric):
     diff = xp.abs(analytic - numeric)
     scale = max(float(xp.abs(analytic).max()), float(xp.abs(numeric).max()))
     worst = int(diff.argmax())
-    index = tuple(int(i) for i in xp.unravel_index(worst, diff.shape))
+    index = _unravel(worst, diff.shape)
     if scale == 0.0:
         return 0.0, index
     return float(diff.reshape(-1)[worst]) / scale, index
+
+
+def _unravel(flat, shape):
+    """The index tuple of flat position ``flat`` in a C-ordered array of ``shape`` (in Python: CuPy's
+    ``unravel_index`` refuses a Python int)."""
+    index = []
+    for size in reversed(shape):
+        flat, i = divmod(flat, size)
+        index.append(i)
+    return tuple(reversed(index))
 
 
 def check_layer(layer, x, *args, seed=0, eps=1e-6, max_entries=None):

@@ -1,24 +1,50 @@
-"""Shared fixtures: every test that takes ``device`` runs on NumPy, and on CuPy when a GPU is there."""
+"""Shared fixtures: every test that takes ``device`` runs on NumPy and on "cuda": real CuPy where a GPU
+is there, the strict CuPy stand-in of ``tests/cupy_double`` everywhere else."""
+import os
+import pathlib
+import sys
+
 import numpy as np
 import pytest
 
 from fcn_scratch import backend
 
-_cuda = None
+STAND_IN = pathlib.Path(__file__).resolve().parent / "cupy_double"
 
 
-def cuda_ok():
-    global _cuda
-    if _cuda is None:
-        _cuda = backend.cuda_available()
-    return _cuda
+def _real_gpu():
+    """A description of the real CuPy and GPU, or None when there is none to use."""
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return None
+        name = cupy.cuda.runtime.getDeviceProperties(0)["name"]
+        return f"CuPy {cupy.__version__} on {name.decode() if isinstance(name, bytes) else name}"
+    except Exception:
+        return None
+
+
+def _use_the_stand_in():
+    """Make ``import cupy`` find the stand-in, here and in the subprocesses tests start."""
+    for name in [m for m in sys.modules if m == "cupy" or m.startswith("cupy.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(STAND_IN))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(STAND_IN), os.environ.get("PYTHONPATH")]))
+
+
+CUDA = _real_gpu()
+if CUDA is None:
+    _use_the_stand_in()
+    CUDA = "CuPy stand-in (tests/cupy_double), not a GPU"
+
+
+def pytest_report_header(config):
+    return f"cuda tests: {CUDA}"
 
 
 @pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
 def device(request):
-    """The device name; the 'cuda' case skips cleanly without CuPy and a GPU."""
-    if request.param == "cuda" and not cuda_ok():
-        pytest.skip("needs CuPy and a CUDA GPU (pip install -e '.[gpu]')")
+    """The device name: "cpu", or "cuda" (a real GPU, or the CuPy stand-in; see the report header)."""
     return request.param
 
 

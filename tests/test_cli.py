@@ -102,10 +102,8 @@ def test_bad_argument_values(capsys):
     assert "must be positive" in capsys.readouterr().err
 
 
-def test_cuda_without_gpu_is_a_clear_error(capsys, monkeypatch):
-    from fcn_scratch import backend
-    if backend.cuda_available():
-        pytest.skip("a GPU is present")
+def test_cuda_without_cupy_is_a_clear_error(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)
     assert main(["train", "--device", "cuda", "--epochs", "1"]) == 2
     assert "cuda" in capsys.readouterr().err.lower()
 
@@ -136,3 +134,21 @@ def test_bench_without_a_gpu_is_a_one_line_error(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "cupy", None)
     assert main(["bench", "--quick", "--device", "cuda"]) == 2
     assert "needs CuPy" in capsys.readouterr().err
+
+
+def test_the_commands_on_cuda(tmp_path, capsys):
+    """train, --resume, evaluate, predict and bench --quick with --device cuda (a GPU or the CuPy stand-in)."""
+    out = tmp_path / "run"
+    common = ["--train-size", "8", "--val-size", "4", "--image-size", "32", "--num-classes", "3",
+              "--batch-size", "4", "--quiet", "--device", "cuda"] + TINY
+    assert main(["train", "--out", str(out), "--epochs", "1"] + common) == 0
+    assert main(["train", "--out", str(out), "--epochs", "2", "--resume", str(out / "last.npz")] + common) == 0
+    assert [json.loads(line)["epoch"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2]
+    assert main(["evaluate", str(out / "best.npz"), "--size", "4", "--device", "cuda",
+                 "--out", str(tmp_path / "e.json")]) == 0
+    Image.fromarray(np.zeros((20, 24, 3), np.uint8)).save(tmp_path / "im.png")
+    assert main(["predict", str(out / "best.npz"), str(tmp_path / "im.png"), "--device", "cuda",
+                 "--out", str(tmp_path / "pred")]) == 0
+    assert (tmp_path / "pred" / "im_mask.png").exists()
+    assert main(["bench", "--quick", "--repeats", "1", "--device", "cuda", "--size", "32", "--batch", "1"]) == 0
+    assert "device cuda" in capsys.readouterr().out

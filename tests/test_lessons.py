@@ -24,6 +24,17 @@ def test_lesson_runs_quick(lesson, tmp_path):
     assert done.stdout.count("==") >= 2, "the lesson printed no sections"
 
 
+@pytest.mark.gpu
+def test_gpu_lesson_runs_quick_on_cuda(tmp_path):
+    """Lesson 10 on "cuda": a real GPU, or the CuPy stand-in that conftest puts on PYTHONPATH."""
+    lesson = next(p for p in LESSONS if p.name.startswith("10_"))
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, str(lesson), "--quick", "--device", "cuda", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert list(tmp_path.rglob("*.png"))
+
+
 def _lesson(name):
     import importlib.util
     lessons = LESSONS[0].parent
