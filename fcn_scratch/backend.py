@@ -160,8 +160,3 @@ def host_rng(seed):
     numbers whether the model later runs on the CPU or the GPU.
     """
     return numpy.random.default_rng(seed)
-
-
-def device_rng(device, seed):
-    """A seeded generator that draws directly on ``device`` (used by dropout)."""
-    return xp_for(device).random.default_rng(seed)

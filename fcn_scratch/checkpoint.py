@@ -47,6 +47,7 @@ def save_checkpoint(path, model, extra=None, meta=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())           # mkstemp makes it private; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
             f.flush()
@@ -57,6 +58,12 @@ def save_checkpoint(path, model, extra=None, meta=None):
             os.unlink(tmp)
         raise
     return path
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_checkpoint(path):

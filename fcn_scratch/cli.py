@@ -7,13 +7,12 @@ one line, not a traceback; anything else is a bug and keeps its traceback.
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from . import backend
-from .argtypes import positive
+from .argtypes import at_least, in_range, non_negative, positive
 
 # The defaults train FCN-8s on the toy shapes in a few minutes on 2 CPU cores (the README says what the
 # run reaches): four classes (background, circle, square, triangle) at 64 x 64 pixels.
@@ -27,11 +26,13 @@ DEFAULT_LR = {"fcn8s": 4e-3, "fcn16s": 2e-3, "fcn32s": 2e-3}
 def _model_args(p):
     p.add_argument("--model", default=DEFAULTS["model"], choices=["fcn32s", "fcn16s", "fcn8s"],
                    help="which FCN (default: %(default)s)")
-    p.add_argument("--widths", type=int, nargs=5, default=[16, 32, 64, 128, 128], metavar="C",
+    p.add_argument("--widths", type=positive(int), nargs=5, default=[16, 32, 64, 128, 128], metavar="C",
                    help="channels of the 5 encoder blocks (default: 16 32 64 128 128)")
-    p.add_argument("--convs-per-block", type=positive(int), default=2)
-    p.add_argument("--fc-channels", type=positive(int), default=256)
-    p.add_argument("--dropout", type=float, default=0.5,
+    p.add_argument("--convs-per-block", type=positive(int), default=2,
+                   help="3x3 convolutions in each encoder block (default: %(default)s)")
+    p.add_argument("--fc-channels", type=positive(int), default=256,
+                   help="channels of fc6 and fc7 (default: %(default)s)")
+    p.add_argument("--dropout", type=in_range(0, 1), default=0.5,
                    help="dropout after fc6 and fc7 while training (default: %(default)s)")
     p.add_argument("--learn-final-upsampling", action="store_true",
                    help="train the last upsampling (upscore8/16/32) from its bilinear start instead of "
@@ -48,12 +49,13 @@ def _data_args(p, default_split):
     p.add_argument("--data", default="toy",
                    help="'toy' (built-in shapes) or the path of a VOC-format folder (default: toy)")
     p.add_argument("--split", default=default_split, help="split to use (default: %(default)s)")
-    p.add_argument("--image-size", type=positive(int), default=DEFAULTS["image_size"],
+    p.add_argument("--image-size", type=at_least(8), default=DEFAULTS["image_size"],
                    help="toy image size, or the training crop for VOC folders (default: %(default)s)")
     p.add_argument("--num-classes", type=positive(int), default=None,
                    help="classes, background included (toy: 2-6, default 4; VOC: default 21)")
-    p.add_argument("--seed", type=int, default=0, help="fixes data, initialization and shuffling")
-    p.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
+    p.add_argument("--seed", type=non_negative(int), default=0,
+                   help="fixes the toy data, and for training the initialization, dropout and shuffling (default: 0)")
+    p.add_argument("--device", default="cpu", choices=list(backend.DEVICES), help="cpu or cuda (default: cpu)")
 
 
 def build_parser():
@@ -64,21 +66,23 @@ def build_parser():
     p = sub.add_parser("train", help="train an FCN (default: FCN-8s on the toy shapes, a few minutes on a CPU)")
     _model_args(p)
     _data_args(p, "train")
-    p.add_argument("--val-split", default="val")
+    p.add_argument("--val-split", default="val", help="split to validate on (default: %(default)s)")
     p.add_argument("--train-size", type=positive(int), default=DEFAULTS["train_size"], help="toy training images")
     p.add_argument("--val-size", type=positive(int), default=DEFAULTS["val_size"], help="toy validation images")
-    p.add_argument("--epochs", type=positive(int), default=DEFAULTS["epochs"])
-    p.add_argument("--batch-size", type=positive(int), default=DEFAULTS["batch_size"])
+    p.add_argument("--epochs", type=positive(int), default=DEFAULTS["epochs"], help="(default: %(default)s)")
+    p.add_argument("--batch-size", type=positive(int), default=DEFAULTS["batch_size"], help="(default: %(default)s)")
     p.add_argument("--lr", type=positive(float), default=None,
                    help="base learning rate (default: 4e-3 for fcn8s, 2e-3 for fcn16s and fcn32s)")
-    p.add_argument("--optimizer", default=DEFAULTS["optimizer"], choices=["adam", "sgd"])
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--schedule", default=DEFAULTS["schedule"], choices=["constant", "step", "poly"])
+    p.add_argument("--optimizer", default=DEFAULTS["optimizer"], choices=["adam", "sgd"], help="(default: %(default)s)")
+    p.add_argument("--momentum", type=in_range(0, 1), default=0.9, help="SGD momentum (default: %(default)s)")
+    p.add_argument("--weight-decay", type=non_negative(float), default=0.0, help="L2 penalty (default: 0)")
+    p.add_argument("--schedule", default=DEFAULTS["schedule"], choices=["constant", "step", "poly"],
+                   help="learning-rate schedule (default: %(default)s)")
     p.add_argument("--init-from", metavar="CKPT",
                    help="copy every matching weight from a checkpoint (staged 32s -> 16s -> 8s training)")
-    p.add_argument("--resume", metavar="CKPT", help="continue a run from its last.npz")
+    p.add_argument("--resume", metavar="CKPT", help="continue a run from its last.npz or interrupted.npz")
     p.add_argument("--out", default=None, help="run folder (default: runs/<model>)")
+    p.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     p.add_argument("--quiet", action="store_true", help="print epoch lines only")
 
     p = sub.add_parser("evaluate", help="the paper's four metrics and per-class IU of a checkpoint")
@@ -113,10 +117,10 @@ def cmd_train(args):
     from .data import Compose, DataLoader, RandomCropOrPad, RandomHorizontalFlip, make_dataset
     from .models import build
     from .optim import SGD, Adam
-    from .train import Trainer, write_report
+    from .train import Trainer, prepare_run_folder, write_report
 
     backend.xp_for(args.device)
-    out = Path(args.out or Path("runs") / args.model)
+    out = prepare_run_folder(Path(args.out or Path("runs") / args.model), args.resume, args.overwrite)
     train_set = make_dataset(args.data, args.split, args.train_size, args.image_size, args.num_classes, args.seed)
     val_set = make_dataset(args.data, args.val_split, args.val_size, args.image_size, args.num_classes, args.seed)
     if args.data == "toy":
@@ -144,15 +148,13 @@ def cmd_train(args):
                       progress_every=float("inf") if args.quiet else 5.0)
     if args.resume:
         trainer.resume(args.resume)
+        if trainer.finished:
+            print(f"nothing to train: {args.resume} has all {args.epochs} epochs; ask for more with --epochs")
+            return 0
     print(f"training {args.model} on {args.data} ({len(train_set)} train / {len(val_set)} val images, "
           f"{model.num_parameters():,} parameters) on {args.device}; results in {out}/")
-    started = time.perf_counter()
-    try:
-        history = trainer.fit()
-    except KeyboardInterrupt:
-        return 130
-    seconds = time.perf_counter() - started
-    write_report(out, history, val_set, val_loader, args.device, seconds)
+    history = trainer.fit()
+    write_report(out, history, val_set, val_loader, args.device, trainer.elapsed())
     return 0
 
 
@@ -205,17 +207,33 @@ def cmd_predict(args):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     mean, std = ckpt.meta.get("mean", (0.0, 0.0, 0.0)), ckpt.meta.get("std", (1.0, 1.0, 1.0))
-    for f in files:
+    for f, name in zip(files, _output_names(files)):
         image = load_image(f)
         prediction = predict_batch(model, normalize(image[None], mean, std))[0]
-        save_mask(prediction, out / f"{f.stem}_mask.png")
-        Image.fromarray((overlay(image, prediction) * 255).astype(np.uint8)).save(out / f"{f.stem}_overlay.png")
+        save_mask(prediction, out / f"{name}_mask.png")
+        Image.fromarray((overlay(image, prediction) * 255).astype(np.uint8)).save(out / f"{name}_overlay.png")
         counts = np.bincount(prediction.ravel(), minlength=model.num_classes)
         names = model.config["class_names"] or [str(i) for i in range(model.num_classes)]
         found = ", ".join(f"{names[c]} {counts[c] / prediction.size:.0%}" for c in np.argsort(-counts) if counts[c])
         print(f"{f}: {found}")
     print(f"wrote {2 * len(files)} files to {out}/")
     return 0
+
+
+def _output_names(files):
+    """A distinct name for each input image: its stem, or with its folders where stems repeat
+    (``a/x.png`` and ``b/x.png`` give ``a_x`` and ``b_x``)."""
+    stems = [f.stem for f in files]
+    names = []
+    for f in files:
+        if stems.count(f.stem) == 1:
+            names.append(f.stem)
+        else:
+            names.append("_".join(f.with_suffix("").parts[-2:]) if len(f.parts) > 1 else f.stem)
+    for i, name in enumerate(names):
+        if names.count(name) > 1:
+            names[i] = f"{name}_{i + 1}"
+    return names
 
 
 def cmd_summary(args):
@@ -247,6 +265,22 @@ def main(argv=None):
             from .bench.__main__ import main as bench_main
             return bench_main(extra)
         return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError, backend.BackendError) as exc:
-        print(f"fcn-scratch {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        message = _users_error(exc)
+        if message is None:
+            raise                           # a bug: keep its traceback
+        print(f"fcn-scratch {args.command}: error: {message}", file=sys.stderr)
         return 2
+
+
+def _users_error(exc):
+    """The one line to print for an error the user can act on (a bad value, file, folder or device, a
+    diverged run), or None for anything else."""
+    from .train import TrainingDiverged
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.strerror or exc}: {exc.filename}"
+    if isinstance(exc, (ValueError, OSError, backend.BackendError, TrainingDiverged)):
+        return str(exc)
+    return None

@@ -152,3 +152,86 @@ def test_the_commands_on_cuda(tmp_path, capsys):
     assert (tmp_path / "pred" / "im_mask.png").exists()
     assert main(["bench", "--quick", "--repeats", "1", "--device", "cuda", "--size", "32", "--batch", "1"]) == 0
     assert "device cuda" in capsys.readouterr().out
+
+
+SMALL = ["--epochs", "1", "--train-size", "8", "--val-size", "2", "--image-size", "32", "--num-classes", "3",
+         "--quiet"] + TINY
+
+
+def test_a_second_run_into_the_same_folder_is_refused_unless_asked(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out)] + SMALL) == 0
+    before = (out / "best.npz").read_bytes()
+    capsys.readouterr()
+    assert main(["train", "--out", str(out)] + SMALL) == 2
+    err = capsys.readouterr().err
+    assert "already holds a run" in err and "--overwrite" in err and len(err.strip().splitlines()) == 1
+    assert (out / "best.npz").read_bytes() == before
+    (out / "eval_val.json").write_text("{}")
+    assert main(["train", "--out", str(out), "--overwrite", "--seed", "1"] + SMALL) == 0
+    assert (out / "best.npz").read_bytes() != before and not (out / "eval_val.json").exists()
+
+
+def test_resuming_a_finished_run_trains_nothing_and_keeps_its_results(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out)] + SMALL) == 0
+    results = (out / "results.json").read_text()
+    assert "seconds" in json.loads(results)
+    assert main(["train", "--out", str(out), "--resume", str(out / "last.npz")] + SMALL) == 0
+    assert "nothing to train" in capsys.readouterr().out
+    assert (out / "results.json").read_text() == results
+
+
+def test_predict_gives_images_of_the_same_name_their_own_files(run, tmp_path, capsys):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        Image.fromarray(np.zeros((20, 24, 3), np.uint8)).save(tmp_path / folder / "x.png")
+    assert main(["predict", str(run / "best.npz"), str(tmp_path / "a" / "x.png"), str(tmp_path / "b" / "x.png"),
+                 "--out", str(tmp_path / "pred")]) == 0
+    assert sorted(p.name for p in (tmp_path / "pred").iterdir()) == [
+        "a_x_mask.png", "a_x_overlay.png", "b_x_mask.png", "b_x_overlay.png"]
+    assert "wrote 4 files" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("--momentum", "-5", "must be at least 0"), ("--weight-decay", "-1", "must be zero or more"),
+    ("--image-size", "1", "must be at least 8"), ("--seed", "-3", "must be zero or more"),
+    ("--lr", "nan", "must be a finite number"), ("--lr", "inf", "must be a finite number"),
+    ("--lr", "abc", "expected a number, got 'abc'"), ("--dropout", "1", "below 1")])
+def test_bad_option_values_name_the_option(option, value, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", option, value])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert option in err and message in err
+
+
+def test_widths_must_be_positive(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--widths", "0", "0", "0", "0", "0"])
+    assert "--widths" in capsys.readouterr().err
+
+
+def test_file_system_faults_are_one_line(run, tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["train", "--out", str(tmp_path / "file")] + SMALL) == 2
+    assert "is a file; expected a folder" in capsys.readouterr().err
+    (tmp_path / "folder").mkdir()
+    assert main(["evaluate", str(run / "best.npz"), "--size", "2", "--out", str(tmp_path / "folder")]) == 2
+    err = capsys.readouterr().err
+    assert "Is a directory" in err and str(tmp_path / "folder") in err and len(err.strip().splitlines()) == 1
+
+
+def test_divergence_is_one_line(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path / "run"), "--optimizer", "sgd", "--lr", "1e6", "--epochs", "2", "--train-size", "16",
+                 "--val-size", "2", "--image-size", "32", "--num-classes", "3", "--quiet"] + TINY[:-2]) == 2
+    err = capsys.readouterr().err
+    assert "loss became" in err and "Try a lower learning rate" in err and len(err.strip().splitlines()) == 1
+
+
+def test_checkpoints_are_ordinary_files(run):
+    import os
+    import stat
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((run / "best.npz").stat().st_mode) == 0o666 & ~mask

@@ -11,8 +11,10 @@ class Dropout(Layer):
     backward:           dy -> dx = dy * m / (1 - p)   (the same mask)
 
     Scaling by ``1 / (1 - p)`` while training keeps ``E[y] = x``, so nothing
-    changes at test time. ``seed`` fixes the masks; the generator lives on the
-    device of the input and is made anew when the layer is moved.
+    changes at test time. The masks come from a host generator seeded by
+    ``seed`` (as the weights and the data do), so a seed gives the same masks
+    on the CPU and the GPU, and :meth:`rng_state` lets a checkpoint carry the
+    stream on: a resumed run draws the masks the uninterrupted one would have.
     """
 
     def __init__(self, p=0.5, seed=None):
@@ -21,15 +23,18 @@ class Dropout(Layer):
             raise ValueError(f"dropout probability must be in [0, 1), got {p}")
         self.p = p
         self.seed = seed
-        self._rng = None
+        self.rng = backend.host_rng(seed)
 
     def extra_repr(self):
         return f"p={self.p}"
 
-    def to(self, device=None, dtype=None):
-        if device is not None:
-            self._rng = None
-        return super().to(device, dtype)
+    def rng_state(self):
+        """Where the mask stream stands (a JSON-able dict)."""
+        return self.rng.bit_generator.state
+
+    def set_rng_state(self, state):
+        """Continue the mask stream from a state given by :meth:`rng_state`."""
+        self.rng.bit_generator.state = state
 
     def forward(self, x):
         if not hasattr(x, "dtype") or x.dtype.kind != "f":
@@ -37,9 +42,8 @@ class Dropout(Layer):
         if not self.training or self.p == 0:
             self.cache = (None, x.shape)
             return x
-        if self._rng is None:
-            self._rng = backend.device_rng(backend.device_of(x), self.seed)
-        mask = (self._rng.random(x.shape, dtype=x.dtype) >= self.p) * x.dtype.type(1 / (1 - self.p))
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p
+        mask = backend.to_device(keep * x.dtype.type(1 / (1 - self.p)), backend.device_of(x))
         self.cache = (mask, x.shape)
         return x * mask
 

@@ -66,6 +66,15 @@ class Model:
             layer.to(device, dtype)
         return self
 
+    def rng_state(self):
+        """``{layer name: state}`` of every layer that draws random numbers (the dropout masks)."""
+        return {name: layer.rng_state() for name, layer in self.layers.items() if hasattr(layer, "rng_state")}
+
+    def set_rng_state(self, states):
+        """Continue each layer's random stream from :meth:`rng_state`'s ``states``."""
+        for name, state in states.items():
+            self.layers[name].set_rng_state(state)
+
     def state_dict(self):
         """``{"layer.param": host NumPy array}`` for every parameter, frozen ones included."""
         return {name: backend.to_host(value).copy() for name, value, _ in self.named_parameters(True)}

@@ -24,7 +24,7 @@ class Progress:
         self.done += 1
         self.images += batch_size
         now = time.perf_counter()
-        if not force and now - self.last < self.every:
+        if self.every == float("inf") or (not force and now - self.last < self.every):
             return
         self.last = now
         elapsed = now - self.start

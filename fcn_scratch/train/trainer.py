@@ -1,7 +1,11 @@
-"""Trainer: epochs of SGD/Adam, evaluation, checkpoints, resuming, and a clean Ctrl-C."""
+"""Trainer: epochs of SGD/Adam, evaluation, checkpoints, exact resuming, and a clean Ctrl-C."""
+import contextlib
 import json
 import math
+import signal
+import threading
 import time
+import warnings
 from pathlib import Path
 
 from .. import backend
@@ -10,6 +14,8 @@ from ..layers import SoftmaxCrossEntropy
 from ..optim import set_lr
 from .evaluate import evaluate
 from .progress import Progress, format_seconds
+
+INTERRUPTED = "interrupted.npz"
 
 
 class TrainingDiverged(RuntimeError):
@@ -20,9 +26,14 @@ class Trainer:
     """Train ``model`` on ``train_loader``, evaluating on ``val_loader`` after each epoch.
 
     Writes into ``out_dir``: ``metrics.jsonl`` (one JSON line per epoch),
-    ``last.npz`` (after every epoch, with the optimizer state, for resuming) and
-    ``best.npz`` (the best validation mean IU so far). ``meta`` (class names,
-    normalization, data set) goes into every checkpoint.
+    ``last.npz`` (after every epoch, with the optimizer state, for resuming),
+    ``best.npz`` (the best validation mean IU so far) and, when Ctrl-C stops a
+    run, ``interrupted.npz`` at the step where it stopped. ``meta`` (class
+    names, normalization, data set) goes into every checkpoint.
+
+    Resuming (:meth:`resume`) restores the weights, the optimizer, the dropout
+    streams, the epoch and the step within it: the resumed run computes what
+    the uninterrupted one would have, bit for bit on the same machine.
     """
 
     def __init__(self, model, optimizer, train_loader, val_loader, out_dir, epochs, schedule="constant",
@@ -34,66 +45,98 @@ class Trainer:
         self.meta = dict(meta or {})
         self.print, self.progress_every = print_fn, progress_every
         self.loss_fn = SoftmaxCrossEntropy()
-        self.start_epoch = 1
+        self.start_epoch, self.start_iteration = 1, 0
+        self.partial_loss = (0.0, 0)        # loss sum and step count already done in start_epoch
         self.best_miu = -1.0
         self.history = []
+        self.seconds = 0.0                  # training time of the run so far, across resumes
+        self._stop_requested = False
+        self._started = None                # when this process began training
 
     @property
     def total_iters(self):
         return self.epochs * len(self.train_loader)
 
+    @property
+    def finished(self):
+        return self.start_epoch > self.epochs
+
     def resume(self, path):
-        """Continue from a ``last.npz``: weights, optimizer state, epoch, best mean IU, history."""
+        """Continue from a ``last.npz`` or an ``interrupted.npz``: weights, optimizer state, dropout
+        streams, epoch and step, best mean IU, time so far, and the history beside the checkpoint."""
         ckpt = load_into(self.model, path)
         optim_state = {k[len("optim/"):]: v for k, v in ckpt.extra.items() if k.startswith("optim/")}
         optim_state["steps"], optim_state["lr"] = ckpt.meta["optim_steps"], ckpt.meta["optim_lr"]
         self.optimizer.load_state_dict(optim_state)
+        self.model.set_rng_state(ckpt.meta.get("rng", {}))
         self.start_epoch = int(ckpt.meta["epoch"]) + 1
+        self.start_iteration = int(ckpt.meta.get("iteration", 0))
+        self.partial_loss = tuple(ckpt.meta.get("partial_loss", (0.0, 0)))
         self.best_miu = ckpt.meta.get("best_mean_iu", -1.0)
-        self.history = [json.loads(line) for line in (self.out_dir / "metrics.jsonl").read_text().splitlines()
-                        if line.strip()] if (self.out_dir / "metrics.jsonl").exists() else []
-        self.history = [h for h in self.history if h["epoch"] < self.start_epoch]
-        self._write_history()
-        self.print(f"resumed from {path} after epoch {self.start_epoch - 1}")
+        self.seconds = float(ckpt.meta.get("seconds", 0.0))
+        self.history = [h for h in read_history(Path(path).parent / "metrics.jsonl", self.print)
+                        if h["epoch"] < self.start_epoch]
+        where = f"epoch {self.start_epoch}, step {self.start_iteration}" if self.start_iteration else \
+            f"the end of epoch {self.start_epoch - 1}"
+        self.print(f"resumed from {path} at {where}")
         return self
 
     def fit(self):
-        """Run the remaining epochs; returns the history (a list of per-epoch dicts)."""
-        if self.start_epoch == 1:
-            self._write_history()
-        progress = Progress(self.total_iters - (self.start_epoch - 1) * len(self.train_loader),
+        """Run the remaining epochs; returns the history (a list of per-epoch dicts).
+
+        Ctrl-C lets the step in progress finish, saves ``interrupted.npz`` and
+        raises KeyboardInterrupt; a second Ctrl-C stops at once.
+        """
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.out_dir.glob(".*.npz.*.tmp"):      # left by a process killed mid-save
+            stale.unlink()
+        self._write_history()
+        iters = len(self.train_loader)
+        progress = Progress(self.total_iters - (self.start_epoch - 1) * iters - self.start_iteration,
                             self.print, self.progress_every)
-        epoch = self.start_epoch - 1
-        try:
+        self._started = time.perf_counter()
+        # Overflow warnings on the way to a NaN loss say nothing the divergence check does not.
+        with self._ctrl_c_finishes_the_step(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             for epoch in range(self.start_epoch, self.epochs + 1):
                 started = time.perf_counter()
                 train_loss = self.train_epoch(epoch, progress)
-                seconds = time.perf_counter() - started
-                self.end_epoch(epoch, train_loss, seconds)
-        except KeyboardInterrupt:
-            path = self.save("last.npz", epoch - 1, interrupted=True)
-            self.print(f"\ninterrupted during epoch {epoch}: saved {path}; resume with --resume {path}")
-            raise
+                self.end_epoch(epoch, train_loss, time.perf_counter() - started)
+                if self._stop_requested:
+                    self.print(f"\ninterrupted after epoch {epoch}; resume with --resume {self.out_dir / 'last.npz'}")
+                    raise KeyboardInterrupt
         return self.history
 
     def train_epoch(self, epoch, progress):
-        """One pass over the training data; returns the mean loss."""
+        """One pass over the training data (from ``start_iteration`` when resuming); returns the mean loss."""
         model, xp = self.model.train(), backend.xp_for(self.model.device)
         self.train_loader.set_epoch(epoch)
-        iters, total, count = len(self.train_loader), 0.0, 0
+        iters = len(self.train_loader)
+        skip = self.start_iteration if epoch == self.start_epoch else 0
+        total, count = self.partial_loss if skip else (0.0, 0)
         for it, (images, labels) in enumerate(self.train_loader, start=1):
+            if it <= skip:          # done before the interruption; the batch is still drawn, so that
+                continue            # the data's random stream goes on as it did then
             set_lr(self.optimizer, self.schedule, (epoch - 1) * iters + it - 1, self.total_iters)
             logits = model(xp.asarray(images, dtype=model.dtype))
             loss = self.loss_fn(logits, xp.asarray(labels))
             if not math.isfinite(loss):
-                raise TrainingDiverged(
-                    f"loss became {loss} at epoch {epoch}, iteration {it}; stopped. The last good checkpoint "
-                    f"is {self.out_dir / 'last.npz'}. Try a lower learning rate.")
+                raise TrainingDiverged(self._diverged(loss, epoch, it))
             model.backward(self.loss_fn.backward(), input_grad=False)
             self.optimizer.step()
             total, count = total + loss, count + 1
             progress.update(epoch, self.epochs, it, iters, loss, len(images), force=it == iters)
+            if self._stop_requested and it < iters:
+                path = self.save(INTERRUPTED, epoch - 1, iteration=it, partial_loss=(total, count))
+                self.print(f"\ninterrupted at epoch {epoch}, step {it} of {iters}: saved {path}; "
+                           f"resume with --resume {path}")
+                raise KeyboardInterrupt
         return total / max(count, 1)
+
+    def _diverged(self, loss, epoch, it):
+        last = self.out_dir / "last.npz"
+        kept = f"The last good checkpoint is {last}." if last.exists() else "No epoch finished, so no checkpoint was kept."
+        return f"loss became {loss} at epoch {epoch}, iteration {it}; stopped. {kept} Try a lower learning rate."
 
     def end_epoch(self, epoch, train_loss, seconds):
         """Evaluate, log a line to metrics.jsonl, keep the last and best checkpoints."""
@@ -108,21 +151,62 @@ class Trainer:
             self.best_miu = metrics["mean_iu"]
             self.save("best.npz", epoch)
         self.save("last.npz", epoch)
+        (self.out_dir / INTERRUPTED).unlink(missing_ok=True)      # the run has gone past it
         self.print(f"epoch {epoch}/{self.epochs}  train loss {train_loss:.4f}  val pixel acc "
                    f"{metrics['pixel_acc']:.3f}  mean acc {metrics['mean_acc']:.3f}  mean IU "
                    f"{metrics['mean_iu']:.3f}  f.w. IU {metrics['fw_iu']:.3f}  ({format_seconds(seconds)})")
 
+    def elapsed(self):
+        """Seconds of training in this run, resumed parts included."""
+        return self.seconds + (time.perf_counter() - self._started if self._started is not None else 0.0)
+
     def _write_history(self):
         """Rewrite metrics.jsonl from the history kept so far (empty for a fresh run)."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
         with open(self.out_dir / "metrics.jsonl", "w") as f:
             f.writelines(json.dumps(record) + "\n" for record in self.history)
 
-    def save(self, name, epoch, interrupted=False):
-        """Checkpoint with the optimizer state, atomically."""
+    def save(self, name, epoch, iteration=0, partial_loss=(0.0, 0)):
+        """Checkpoint after ``epoch`` epochs and ``iteration`` steps of the next, with everything a
+        resume needs, atomically."""
         state = self.optimizer.state_dict()
         steps, lr = state.pop("steps"), state.pop("lr")
-        meta = {**self.meta, "epoch": epoch, "best_mean_iu": self.best_miu, "optim_steps": steps,
-                "optim_lr": lr, "interrupted": interrupted}
+        meta = {**self.meta, "epoch": epoch, "iteration": iteration, "partial_loss": list(partial_loss),
+                "best_mean_iu": self.best_miu, "optim_steps": steps, "optim_lr": lr,
+                "rng": self.model.rng_state(), "seconds": self.elapsed(), "interrupted": bool(iteration)}
         return save_checkpoint(self.out_dir / name, self.model, extra={f"optim/{k}": v for k, v in state.items()},
                                meta=meta)
+
+    @contextlib.contextmanager
+    def _ctrl_c_finishes_the_step(self):
+        """Within the block, a first Ctrl-C asks the loop to stop at the next step boundary."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request(signum, frame):
+            self._stop_requested = True
+            signal.signal(signal.SIGINT, previous)        # a second Ctrl-C stops at once
+        previous = signal.signal(signal.SIGINT, request)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def read_history(path, print_fn=print):
+    """The records of a metrics.jsonl (none if it does not exist). A last line cut short by a crash is
+    dropped with a note; any other unreadable line is an error that names the file and line."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if number == len(lines):
+                print_fn(f"note: the last line of {path} was cut short and is dropped")
+                break
+            raise ValueError(f"{path}, line {number}, is not a JSON record ({exc})") from None
+    return records

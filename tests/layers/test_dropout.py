@@ -40,9 +40,26 @@ def test_gradient_check_with_a_fixed_mask(device):
 
     class FixedMask(Dropout):
         def forward(self, x):
-            self._rng = None
+            self.rng = np.random.default_rng(self.seed)
             return super().forward(x)
 
     x = on(device, np.random.default_rng(0).standard_normal((2, 3, 4, 5)))
     name, err, where = worst(check_layer(FixedMask(0.3, seed=1), x))
     assert err < 1e-8, f"{name} gradient off by {err:.2e} at {where}"
+
+
+def test_the_mask_stream_continues_from_a_saved_state(device):
+    x = on(device, np.ones((3, 50), np.float32))
+    drop = Dropout(0.5, seed=4)
+    drop(x)
+    state = drop.rng_state()
+    expected = host(drop(x))
+    again = Dropout(0.5, seed=4)
+    again.set_rng_state(state)
+    np.testing.assert_array_equal(host(again(x)), expected)
+
+
+def test_the_same_seed_gives_the_same_masks_on_every_device():
+    cpu = Dropout(0.5, seed=2)(np.ones((40,), np.float32))
+    cuda = Dropout(0.5, seed=2)(on("cuda", np.ones((40,), np.float32)))
+    np.testing.assert_array_equal(host(cuda), cpu)

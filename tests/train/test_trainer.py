@@ -1,11 +1,13 @@
 import json
 import math
+import os
+import signal
 
 import numpy as np
 import pytest
 
 from fcn_scratch.checkpoint import read_checkpoint
-from fcn_scratch.data import DataLoader, ToySegmentation
+from fcn_scratch.data import DataLoader, RandomHorizontalFlip, ToySegmentation
 from fcn_scratch.models import build
 from fcn_scratch.optim import Adam
 from fcn_scratch.train import Trainer, TrainingDiverged, evaluate
@@ -13,9 +15,10 @@ from fcn_scratch.train import Trainer, TrainingDiverged, evaluate
 CONFIG = dict(widths=(4, 8, 8, 8, 8), convs_per_block=1, fc_channels=16, dropout=0.0)
 
 
-def setup(out, epochs=2, lr=3e-3, train_size=24):
-    model = build("fcn8s", num_classes=3, rng=np.random.default_rng(0), **CONFIG)
-    train = DataLoader(ToySegmentation("train", train_size, 32, 3), 8, shuffle=True, seed=0)
+def setup(out, epochs=2, lr=3e-3, train_size=24, dropout=0.0):
+    model = build("fcn8s", num_classes=3, rng=np.random.default_rng(0), **{**CONFIG, "dropout": dropout})
+    train = DataLoader(ToySegmentation("train", train_size, 32, 3), 8, shuffle=True, seed=0,
+                       transform=RandomHorizontalFlip())
     val = DataLoader(ToySegmentation("val", 8, 32, 3), 8)
     lines = []
     trainer = Trainer(model, Adam(model, lr), train, val, out, epochs, meta={"note": "test"},
@@ -35,20 +38,80 @@ def test_training_lowers_the_loss_and_writes_its_files(tmp_path):
     assert any("img/s" in line and "left" in line for line in lines)
 
 
-def test_resume_continues_where_it_stopped(tmp_path):
-    full, _ = setup(tmp_path / "full", epochs=3)
+def interrupt_at(trainer, step):
+    """Press Ctrl-C (send SIGINT) while global step ``step`` is in progress."""
+    original = trainer.optimizer.step
+
+    def step_and_interrupt():
+        if trainer.optimizer.steps + 1 == step:
+            os.kill(os.getpid(), signal.SIGINT)
+        original()
+    trainer.optimizer.step = step_and_interrupt
+
+
+def assert_same_run(a, b):
+    for name, value in a.model.state_dict().items():
+        np.testing.assert_array_equal(value, b.model.state_dict()[name], err_msg=name)
+    assert [h["train_loss"] for h in a.history] == [h["train_loss"] for h in b.history]
+    assert [h["mean_iu"] for h in a.history] == [h["mean_iu"] for h in b.history]
+
+
+def test_resume_after_an_epoch_equals_the_uninterrupted_run(tmp_path):
+    full, _ = setup(tmp_path / "full", epochs=3, dropout=0.5)
     full.fit()
-    first, _ = setup(tmp_path / "part", epochs=2)
-    first.fit()
-    resumed, lines = setup(tmp_path / "part", epochs=3)
+    setup(tmp_path / "part", epochs=2, dropout=0.5)[0].fit()
+    resumed, lines = setup(tmp_path / "part", epochs=3, dropout=0.5)
     resumed.resume(tmp_path / "part" / "last.npz")
     assert resumed.start_epoch == 3 and resumed.optimizer.steps == 6
     history = resumed.fit()
     assert [h["epoch"] for h in history] == [1, 2, 3]
-    a = full.model.state_dict()
-    b = resumed.model.state_dict()
-    for name in a:
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-6, err_msg=name)
+    assert_same_run(full, resumed)
+
+
+def test_ctrl_c_mid_epoch_saves_that_step_and_resume_equals_the_uninterrupted_run(tmp_path):
+    full, _ = setup(tmp_path / "full", epochs=3, dropout=0.5)
+    full.fit()
+    part, lines = setup(tmp_path / "part", epochs=3, dropout=0.5)
+    interrupt_at(part, 5)                     # epoch 2, its second of three steps
+    with pytest.raises(KeyboardInterrupt):
+        part.fit()
+    saved = read_checkpoint(tmp_path / "part" / "interrupted.npz").meta
+    assert (saved["epoch"], saved["iteration"], saved["optim_steps"]) == (1, 2, 5)
+    assert read_checkpoint(tmp_path / "part" / "last.npz").meta["epoch"] == 1     # the clean one is kept
+    assert any("interrupted at epoch 2, step 2 of 3" in line for line in lines)
+    resumed, _ = setup(tmp_path / "part", epochs=3, dropout=0.5)
+    resumed.resume(tmp_path / "part" / "interrupted.npz")
+    resumed.fit()
+    assert_same_run(full, resumed)
+    assert not (tmp_path / "part" / "interrupted.npz").exists()
+
+
+def test_resume_into_another_folder_keeps_the_whole_history(tmp_path):
+    setup(tmp_path / "a", epochs=2)[0].fit()
+    resumed, _ = setup(tmp_path / "b", epochs=3)
+    resumed.resume(tmp_path / "a" / "last.npz")
+    resumed.fit()
+    epochs = [json.loads(line)["epoch"] for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert epochs == [1, 2, 3]
+
+
+def test_a_truncated_last_history_line_is_dropped_and_other_damage_named(tmp_path):
+    setup(tmp_path, epochs=2)[0].fit()
+    history = tmp_path / "metrics.jsonl"
+    history.write_text(history.read_text()[:-40])
+    resumed, lines = setup(tmp_path, epochs=3)
+    resumed.resume(tmp_path / "last.npz")
+    assert [h["epoch"] for h in resumed.history] == [1] and any("cut short" in line for line in lines)
+    history.write_text("{oops\n" + history.read_text())
+    with pytest.raises(ValueError, match=r"metrics.jsonl, line 1, is not a JSON record"):
+        setup(tmp_path, epochs=3)[0].resume(tmp_path / "last.npz")
+
+
+def test_divergence_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
+    trainer, _ = setup(tmp_path, epochs=1)
+    trainer.model.conv1_1.params["weight"][...] = np.nan
+    with pytest.raises(TrainingDiverged, match="No epoch finished, so no checkpoint was kept"):
+        trainer.fit()
 
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
@@ -62,21 +125,19 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     assert (tmp_path / "last.npz").read_bytes() == before
 
 
-def test_ctrl_c_saves_a_checkpoint(tmp_path):
-    trainer, lines = setup(tmp_path, epochs=3)
-    original = trainer.train_epoch
+def test_a_second_ctrl_c_stops_at_once(tmp_path):
+    trainer, _ = setup(tmp_path, epochs=2)
+    original = trainer.optimizer.step
 
-    def interrupted(epoch, progress):
-        if epoch == 2:
-            raise KeyboardInterrupt
-        return original(epoch, progress)
-
-    trainer.train_epoch = interrupted
+    def press_twice():
+        if trainer.optimizer.steps == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+        original()
+    trainer.optimizer.step = press_twice
     with pytest.raises(KeyboardInterrupt):
         trainer.fit()
-    ckpt = read_checkpoint(tmp_path / "last.npz")
-    assert ckpt.meta["interrupted"] is True and ckpt.meta["epoch"] == 1
-    assert any("interrupted during epoch 2" in line for line in lines)
+    assert not (tmp_path / "interrupted.npz").exists() and not (tmp_path / "last.npz").exists()
 
 
 def test_evaluate_restores_training_mode():
