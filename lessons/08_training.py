@@ -71,7 +71,8 @@ def main():
     examples = [val_set[i] for i in range(4)]
     images, labels = val_loader.collate(examples)
     predictions = predict_batch(model.eval(), images)
-    plot_predictions(np.stack([img for img, _ in examples]), labels, predictions, args.out / "predictions.png")
+    plot_predictions(np.stack([img for img, _ in examples]), labels, predictions, args.out / "predictions.png",
+                     train_set.class_names)
     for name in ("curves", "confusion", "predictions"):
         print(f"  saved {args.out / (name + '.png')}")
 

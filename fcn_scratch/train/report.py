@@ -35,7 +35,7 @@ def write_report(out, history, val_set, val_loader, device, seconds, print_fn=pr
     images, labels = val_loader.collate(examples)
     predictions = predict_batch(model.eval(), images)
     raw_images = np.stack([pad_to(img, lab, labels.shape[1:])[0] for img, lab in examples])
-    plot_predictions(raw_images, labels, predictions, out / "predictions.png")
+    plot_predictions(raw_images, labels, predictions, out / "predictions.png", class_names)
     result = {"best_epoch": ckpt.meta["epoch"], "seconds": round(seconds, 1),
               **{k: metrics[k] for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "per_class_iu")},
               "class_names": class_names}
