@@ -50,7 +50,8 @@ def _data_args(p, default_split):
                    help="'toy' (built-in shapes) or the path of a VOC-format folder (default: toy)")
     p.add_argument("--split", default=default_split, help="split to use (default: %(default)s)")
     p.add_argument("--image-size", type=at_least(8), default=DEFAULTS["image_size"],
-                   help="toy image size, or the training crop for VOC folders (default: %(default)s)")
+                   help="toy image size (evaluate: the checkpoint's by default), or the training crop for VOC "
+                        "folders (default: %(default)s)")
     p.add_argument("--num-classes", type=positive(int), default=None,
                    help="classes, background included (toy: 2-6, default 4; VOC: default 21)")
     p.add_argument("--seed", type=non_negative(int), default=0,
@@ -86,25 +87,31 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="print epoch lines only")
 
     p = sub.add_parser("evaluate", help="the paper's four metrics and per-class IU of a checkpoint")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="a .npz checkpoint written by train")
     _data_args(p, "val")
-    p.add_argument("--size", type=positive(int), default=DEFAULTS["val_size"], help="toy images to evaluate")
-    p.add_argument("--batch-size", type=positive(int), default=8)
+    p.add_argument("--size", type=positive(int), default=DEFAULTS["val_size"],
+                   help="toy images to evaluate (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive(int), default=8, help="(default: %(default)s)")
     p.add_argument("--out", default=None, help="where to write the JSON (default: beside the checkpoint)")
 
     p = sub.add_parser("predict", help="colour masks and overlays for image files")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="a .npz checkpoint written by train")
     p.add_argument("images", nargs="+", help="image files or folders of them")
-    p.add_argument("--out", default="predictions")
-    p.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
+    p.add_argument("--out", default="predictions", help="folder for the masks and overlays (default: %(default)s)")
+    p.add_argument("--resize", action="store_true",
+                   help="scale each image so that its longer side is the training image size (recorded in the "
+                        "checkpoint), predict, and scale the mask back: objects then appear at the scale the "
+                        "model learned, and memory stays small")
+    p.add_argument("--device", default="cpu", choices=list(backend.DEVICES), help="cpu or cuda (default: cpu)")
 
     p = sub.add_parser("summary", help="the model's layers, output shapes and parameter counts")
     _model_args(p)
     p.add_argument("--checkpoint", help="summarize the model a checkpoint holds instead")
-    p.add_argument("--num-classes", type=positive(int), default=21)
-    p.add_argument("--image-size", type=positive(int), nargs="+", default=[128], metavar="S",
-                   help="input size: S, or H W (default: 128)")
-    p.add_argument("--in-channels", type=positive(int), default=3)
+    p.add_argument("--num-classes", type=positive(int), default=DEFAULTS["num_classes"],
+                   help="classes, background included (default: %(default)s, as train's toy data)")
+    p.add_argument("--image-size", type=positive(int), nargs="+", default=[DEFAULTS["image_size"]], metavar="S",
+                   help="input size: S, or H W (default: %(default)s)")
+    p.add_argument("--in-channels", type=positive(int), default=3, help="(default: %(default)s)")
 
     # The benchmark's options (--quick, --size, --help, ...) belong to fcn_scratch.bench's own parser:
     # main hands it whatever this parser does not know.
@@ -190,7 +197,7 @@ def cmd_predict(args):
     from PIL import Image
 
     from .checkpoint import load_model
-    from .data import load_image, normalize, save_mask
+    from .data import load_image, normalize, resize_image, resize_labels, save_mask
     from .train import predict_batch
     from .viz import overlay
 
@@ -207,9 +214,21 @@ def cmd_predict(args):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     mean, std = ckpt.meta.get("mean", (0.0, 0.0, 0.0)), ckpt.meta.get("std", (1.0, 1.0, 1.0))
+    trained_at = ckpt.meta.get("image_size")
+    if args.resize and trained_at is None:
+        raise ValueError(f"{args.checkpoint} does not record its training image size; predict without --resize")
     for f, name in zip(files, _output_names(files)):
         image = load_image(f)
-        prediction = predict_batch(model, normalize(image[None], mean, std))[0]
+        size = image.shape[1:]
+        if args.resize:
+            scale = trained_at / max(size)
+            small = resize_image(image, (max(1, round(size[0] * scale)), max(1, round(size[1] * scale))))
+            prediction = resize_labels(predict_batch(model, normalize(small[None], mean, std))[0], size)
+        else:
+            if trained_at and max(size) > 2 * trained_at:
+                print(f"note: {f} is {size[1]} x {size[0]} pixels, the model learned on {trained_at}; objects "
+                      f"appear at another scale (--resize predicts at the training scale)")
+            prediction = predict_batch(model, normalize(image[None], mean, std))[0]
         save_mask(prediction, out / f"{name}_mask.png")
         Image.fromarray((overlay(image, prediction) * 255).astype(np.uint8)).save(out / f"{name}_overlay.png")
         counts = np.bincount(prediction.ravel(), minlength=model.num_classes)

@@ -235,3 +235,32 @@ def test_checkpoints_are_ordinary_files(run):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE((run / "best.npz").stat().st_mode) == 0o666 & ~mask
+
+
+def test_predict_resize_works_at_the_training_scale_and_keeps_the_image_size(run, tmp_path, capsys):
+    Image.fromarray(np.zeros((150, 200, 3), np.uint8)).save(tmp_path / "big.png")
+    assert main(["predict", str(run / "best.npz"), str(tmp_path / "big.png"), "--out", str(tmp_path / "p1")]) == 0
+    assert "the model learned on 32" in capsys.readouterr().out
+    assert main(["predict", str(run / "best.npz"), str(tmp_path / "big.png"), "--resize",
+                 "--out", str(tmp_path / "p2")]) == 0
+    assert "note:" not in capsys.readouterr().out
+    assert Image.open(tmp_path / "p2" / "big_mask.png").size == (200, 150)
+
+
+def test_summary_defaults_build_what_train_builds(capsys):
+    assert main(["summary"]) == 0
+    assert "total parameters: 956,060" in capsys.readouterr().out
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from fcn_scratch import checkpoint
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(checkpoint.np, "savez", full)
+    assert main(["train", "--out", str(tmp_path / "run")] + SMALL) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and len(err.strip().splitlines()) == 1
+    assert not list((tmp_path / "run").glob(".*.tmp"))

@@ -5,13 +5,15 @@ import sys
 
 from .. import backend
 from ..argtypes import positive
-from . import __doc__ as DOC
 from .report import format_table
 from .run import run
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m fcn_scratch.bench", description=DOC.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m fcn_scratch.bench",
+        description="Time FCN-8s layer by layer and a whole training step, against the step's own matrix products, "
+                    "the textbook routes and PyTorch (when it is installed); print what each speed trick buys.")
     parser.add_argument("--quick", action="store_true", help="a small configuration that runs in seconds")
     parser.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
     parser.add_argument("--repeats", type=positive(int), default=None)

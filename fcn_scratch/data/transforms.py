@@ -63,3 +63,19 @@ def normalize(images, mean, std):
     shape = (-1, 1, 1)
     return ((images - np.asarray(mean, np.float32).reshape(shape)) /
             np.asarray(std, np.float32).reshape(shape)).astype(np.float32)
+
+
+def resize_image(image, size):
+    """image (3, H, W) float -> (3, h, w) with ``size = (h, w)``, bilinear per channel."""
+    from PIL import Image
+    h, w = size
+    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(c, np.float32), mode="F").resize(
+        (w, h), Image.BILINEAR)) for c in image])
+
+
+def resize_labels(labels, size):
+    """labels (H, W) int -> (h, w) with ``size = (h, w)``, nearest neighbour (a label is never blended)."""
+    from PIL import Image
+    h, w = size
+    return np.asarray(Image.fromarray(labels.astype(np.int32), mode="I").resize((w, h), Image.NEAREST)).astype(
+        labels.dtype)

@@ -151,3 +151,11 @@ def test_a_fresh_run_starts_a_fresh_metrics_file(tmp_path):
     setup(tmp_path, epochs=1)[0].fit()
     setup(tmp_path, epochs=1)[0].fit()
     assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 1
+
+
+def test_temporary_files_of_a_killed_save_are_cleaned_up(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    stale = tmp_path / ".last.npz.abc123.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    setup(tmp_path, epochs=1)[0].fit()
+    assert not stale.exists()
