@@ -1,11 +1,21 @@
 """Lesson 7: FCN-32s, FCN-16s and FCN-8s, and the skips that fuse pool4 and pool3.
 
-The encoder leaves class scores (score_fr) at stride 32. FCN-32s upsamples
-them 32x in one step: right classes, blobby boundaries. The skip
-architecture adds back finer information:
+The encoder leaves class scores (score_fr) at stride 32: one channel per
+class. The reference FCN has 21 of them, PASCAL VOC's 20 object classes plus
+background; the nets here have as many as their data (6 in this lesson, 4 in
+the toy training run). FCN-32s upsamples them 32x in one step: right classes,
+blobby boundaries.
+
+The paper's main contribution is the skip architecture that fixes this: it
+fuses deep, coarse layers, which know *what* is in the image, with shallow,
+fine layers, which know *where* it is:
 
     FCN-16s: upsample score_fr 2x, add a 1x1-conv score map of pool4 (stride 16), upsample 16x
     FCN-8s:  and then 2x again, add a score map of pool3 (stride 8), upsample 8x
+
+Each skip is a 1x1 convolution from a pooling layer to class scores, summed
+with the upsampled deeper scores: the deep path decides the class, the
+shallow one moves its boundary to where the pixels say it is.
 
 Alignment. Upsampled maps come out a little larger than the map they are
 fused with, and are cropped. With 3x3 convolutions padded by 1 and 2x2
@@ -14,19 +24,34 @@ and a bilinear x f upsampling (kernel 2f, stride f) is offset by f/2 from
 the finer grid: so the crops are at 1 (x2), 4 (x8), 8 (x16) and 16 (x32).
 The reference Caffe model instead pads conv1 by 100 pixels, so that its
 unpadded 7x7 fc6 still fits small images, and crops at the offsets that
-padding causes (19 for the final x8 of FCN-8s).
+padding causes: FCN-8s at 5 (score_pool4), 9 (score_pool3) and 31 (the final
+x8); FCN-16s at 5 and 27; FCN-32s at 19.
 
 Initialization. The score layers (score_fr, score_pool4, score_pool3) start
 at zero: a fresh net outputs all-zero logits, so its first loss is exactly
 ln(num_classes), and each skip starts contributing nothing, so a fresh FCN-8s
 predicts what its coarse path alone predicts. Training grows the skips from there.
 
+Measuring a segmentation. With n_ij the pixels of true class i predicted as
+class j, t_i = sum_j n_ij the pixels of class i and n_cl the number of classes,
+the paper reports four numbers (fcn_scratch.metrics computes them):
+
+    pixel accuracy         sum_i n_ii / sum_i t_i
+    mean accuracy          (1/n_cl) sum_i n_ii / t_i
+    mean IU                (1/n_cl) sum_i n_ii / (t_i + sum_j n_ji - n_ii)
+    frequency-weighted IU  (1 / sum_k t_k) sum_i t_i n_ii / (t_i + sum_j n_ji - n_ii)
+
+IU is intersection over union: the pixels both call class i, over the pixels
+either calls class i. Mean IU, the paper's headline number, weighs every class
+alike, so a net cannot score well by getting the background right alone.
+
 What a stride costs. Suppose a net knew, for every cell of its score map,
 exactly what fraction of the cell each class covers, and the final bilinear
 upsampling did the rest. The mean IU of that guess shows how much detail
 the stride alone throws away. It is not a strict ceiling (a net can push its
 scores past plain fractions to sharpen a boundary), but trained nets land
-near or below it. Section 5 measures it on the toy validation images.
+near or below it. Section 5 measures it on the toy validation images and draws
+it for one image.
 
 Run: python lessons/07_fcn_skips.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
@@ -44,23 +69,27 @@ from fcn_scratch.metrics import ConfusionMatrix, metrics_from_confusion
 from fcn_scratch.models import build
 
 
-def stride_ceiling(stride, image_size, count, num_classes=4):
-    """Mean IU and per-class IU of a stride-``stride`` score map that holds the true class fractions
-    of each ``stride x stride`` cell, upsampled as FCN does (bilinear ConvTranspose2d, kernel
-    2*stride, then the crop by stride/2), argmax per pixel, on ``count`` validation images."""
+def fractions_upsampled(labels, stride, num_classes=4):
+    """The best a stride-``stride`` score map can say about ``labels`` (H, W): each cell holds the true
+    class fractions of its ``stride x stride`` pixels, upsampled as FCN does (bilinear ConvTranspose2d,
+    kernel 2*stride, then the crop by stride/2), argmax per pixel -> (H, W) classes."""
+    size = labels.shape[0]
     up = ConvTranspose2d(num_classes, num_classes, 2 * stride, stride, bias=False)
     up.params["weight"] = bilinear_kernel(num_classes, num_classes, 2 * stride, np.float64)
-    crop = Crop(stride // 2)
+    cells = -(-size // stride)
+    padded = np.full((cells * stride, cells * stride), num_classes)
+    padded[:size, :size] = labels
+    onehot = np.eye(num_classes + 1)[padded][..., :num_classes].transpose(2, 0, 1)
+    fractions = onehot.reshape(num_classes, cells, stride, cells, stride).mean(axis=(2, 4))
+    return Crop(stride // 2)(up(fractions[None]), (size, size))[0].argmax(axis=0)
+
+
+def stride_ceiling(stride, image_size, count, num_classes=4):
+    """Mean IU and per-class IU of :func:`fractions_upsampled` on ``count`` validation images."""
     confusion = ConfusionMatrix(num_classes)
     for i in range(count):
         _, labels = make_sample(i, 0, "val", image_size, num_classes)
-        cells = -(-image_size // stride)
-        padded = np.full((cells * stride, cells * stride), num_classes)
-        padded[:image_size, :image_size] = labels
-        onehot = np.eye(num_classes + 1)[padded][..., :num_classes].transpose(2, 0, 1)
-        fractions = onehot.reshape(num_classes, cells, stride, cells, stride).mean(axis=(2, 4))
-        scores = crop(up(fractions[None]), (image_size, image_size))
-        confusion.update(scores[0].argmax(axis=0), labels)
+        confusion.update(fractions_upsampled(labels, stride, num_classes), labels)
     m = metrics_from_confusion(confusion.matrix)
     return m["mean_iu"], m["per_class_iu"]
 
@@ -76,6 +105,8 @@ def main():
               for name in ("fcn32s", "fcn16s", "fcn8s")}
     for name, model in models.items():
         print(f"{name}: {model.num_parameters():>9,} parameters ({model.num_parameters(False):,} trainable)")
+    print("FCN-32s has the most parameters but the fewest trainable ones: its frozen bilinear x32 kernel alone is\n"
+          f"6 x 6 classes x 64 x 64 taps = {6 * 6 * 64 * 64:,} weights, which never change.")
     print()
     print(models["fcn8s"].summary((3, size, size)))
 
@@ -132,6 +163,16 @@ def main():
         cells = -(-image_size // stride)
         print(f"{image_size:>6}{stride:>8}{f'{cells} x {cells}':>11}{miu:>9.3f}   "
               + "  ".join(f"{iu:.3f}" for iu in per_class))
+    fig, ax = figure(1, 4, (3, 3))
+    image, labels = make_sample(3, 0, "val", 64, 4)
+    ax[0, 0].imshow(labels, cmap="viridis", vmin=0, vmax=3, interpolation="nearest")
+    ax[0, 0].set_title("truth (64 x 64)")
+    for a, stride in zip(ax[0, 1:], (32, 16, 8)):
+        a.imshow(fractions_upsampled(labels, stride), cmap="viridis", vmin=0, vmax=3, interpolation="nearest")
+        a.set_title(f"from stride {stride}")
+    for a in ax[0]:
+        a.axis("off")
+    save(fig, args, "stride_cost")
     print("Trained nets land near or below these figures: in lesson 9 (64 pixels) FCN-32s reached 0.450 with\n"
           "its 2 x 2 map (sharper scores than plain fractions) and FCN-8s 0.790 with its 8 x 8 one.")
 

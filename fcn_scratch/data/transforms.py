@@ -69,7 +69,7 @@ def resize_image(image, size):
     """image (3, H, W) float -> (3, h, w) with ``size = (h, w)``, bilinear per channel."""
     from PIL import Image
     h, w = size
-    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(c, np.float32), mode="F").resize(
+    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(c, np.float32)).resize(
         (w, h), Image.BILINEAR)) for c in image])
 
 
@@ -77,5 +77,5 @@ def resize_labels(labels, size):
     """labels (H, W) int -> (h, w) with ``size = (h, w)``, nearest neighbour (a label is never blended)."""
     from PIL import Image
     h, w = size
-    return np.asarray(Image.fromarray(labels.astype(np.int32), mode="I").resize((w, h), Image.NEAREST)).astype(
+    return np.asarray(Image.fromarray(labels.astype(np.int32)).resize((w, h), Image.NEAREST)).astype(
         labels.dtype)

@@ -19,7 +19,8 @@ x32) therefore lines pixel centres up exactly, and the upsampled map,
 ``(ceil(H/f) + 1) * f`` long, always covers the crop. The reference Caffe
 model instead pads conv1 by 100 (so that its unpadded 7x7 fc6 still sees a
 large enough map on small images) and crops at the offsets that padding
-produces (5, 9, 19 for FCN-8s); with same-padded convolutions and ceil-mode
+produces (FCN-8s: 5 for score_pool4, 9 for score_pool3 and 31 for the final
+x8; FCN-16s: 5 and 27; FCN-32s: 19); with same-padded convolutions and ceil-mode
 pooling we need neither.
 """
 from ..backend import global_rng
