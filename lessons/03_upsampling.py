@@ -10,10 +10,25 @@ To label every pixel, coarse maps must be brought back to full size.
 
       <conv(x), y> == <x, conv_transpose(y)>   for every x and y.
 
+  Why the adjoint? A convolution is linear, so it is a matrix: flatten x and
+  y and conv(x) = C @ x, row r of C holding the kernel placed at output
+  pixel r. The transposed convolution is C.T @ y, hence the name: each input
+  value y_r is scattered back through the same kernel placement. Its
+  backward pass (the gradient of <C.T @ y, g> with respect to y) is C @ g:
+  an ordinary convolution. Section 2 builds C for a 4x4 input and a 3x3
+  kernel and checks both in numbers.
+
   FCN calls it "deconvolution" and initializes it as bilinear interpolation:
   kernel 2f, stride f, a tent-shaped kernel. With a badly chosen kernel and
   stride (k not a multiple of s) output pixels receive different numbers of
   taps, and the result shows a checkerboard.
+
+Where each is used. FCN upsamples only with transposed convolutions (bilinear,
+the last one frozen, the inner ones learned); it has no unpooling.
+Unpooling belongs to the other family of decoders (DeconvNet, SegNet), which
+carry the pooling indices from the encoder to a mirrored decoder. Upsampled
+maps come out with a border of half a kernel that is only partly covered
+(the "bilinear x4" picture's darker frame): FCN crops it away (lesson 7).
 
 The layers here run their textbook routes, the code described above:
 the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
@@ -44,6 +59,29 @@ def lesson(args):
           f"{kept:.0%} of pixels non-zero (one per 2x2 block)")
 
     section("2. Transposed convolution is the adjoint of convolution")
+    small_conv = Conv2d(1, 1, 3, bias=False, dtype=np.float64, rng=np.random.default_rng(5)).to(args.device)
+    kernel = backend.to_host(small_conv.params["weight"])
+    C = np.zeros((4, 16))                    # 4x4 input, 3x3 kernel, no padding: a 2x2 output
+    for r in range(2):
+        for c in range(2):
+            placed = np.zeros((4, 4))
+            placed[r:r + 3, c:c + 3] = kernel[0, 0]
+            C[r * 2 + c] = placed.reshape(-1)
+    x4 = np.random.default_rng(6).standard_normal((1, 1, 4, 4))
+    y2 = np.random.default_rng(7).standard_normal((1, 1, 2, 2))
+    small_t = ConvTranspose2d(1, 1, 3, bias=False, dtype=np.float64).to(args.device)
+    small_t.params["weight"] = small_conv.params["weight"]
+    conv_as_matrix = float(np.abs(backend.to_host(small_conv(xp.asarray(x4))).reshape(-1) - C @ x4.reshape(-1)).max())
+    convt_as_matrix = float(np.abs(backend.to_host(small_t(xp.asarray(y2))).reshape(-1) - C.T @ y2.reshape(-1)).max())
+    g = np.random.default_rng(8).standard_normal((1, 1, 4, 4))
+    small_t(xp.asarray(y2))
+    backward_is_conv = float(np.abs(backend.to_host(small_t.backward(xp.asarray(g))) -
+                                    backend.to_host(small_conv(xp.asarray(g)))).max())
+    print(f"C is {C.shape[0]} x {C.shape[1]}: one row per output pixel, the 3x3 kernel placed in a 4x4 image")
+    print(f"conv(x) == C @ x:              largest difference {conv_as_matrix:.1e}")
+    print(f"conv_T(y) == C.T @ y:          largest difference {convt_as_matrix:.1e}")
+    print(f"conv_T.backward(g) == conv(g): largest difference {backward_is_conv:.1e}")
+    print("The same holds for every size, stride and padding; with channels and a batch, in numbers:")
     rng = np.random.default_rng(0)
     conv = Conv2d(3, 5, 4, stride=2, padding=1, bias=False, dtype=np.float64, rng=rng).to(args.device)
     convt = ConvTranspose2d(5, 3, 4, stride=2, padding=1, bias=False, dtype=np.float64).to(args.device)
@@ -77,17 +115,20 @@ def lesson(args):
               + ("  even" if out.min() == out.max() else "  <- uneven overlap: checkerboard"))
 
     fig, ax = figure(1, 4, (3, 3))
-    panels = [(x, "image"), (unpooled, "pool + unpool"), (small, "pooled x4"), (big, "bilinear x4")]
+    # One channel (red) in grey: unpooling keeps each channel's own maximum, so colours would not mean much.
+    panels = [(x, "image (red channel)"), (unpooled, "pool + unpool"), (small, "pooled x4"), (big, "bilinear x4")]
     for a_, (img, title) in zip(ax[0], panels):
-        a_.imshow(np.clip(backend.to_host(img)[0].transpose(1, 2, 0), 0, 1), interpolation="nearest")
+        a_.imshow(backend.to_host(img)[0, 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         a_.set_title(title)
         a_.axis("off")
     save(fig, args, "upsampling")
     fig, ax = figure(1, 3, (3, 3))
+    top = max(float(out.max()) for out in patterns.values())
     for a_, ((kk, ss), out) in zip(ax[0], patterns.items()):
-        a_.imshow(out, cmap="gray", interpolation="nearest")
+        shown = a_.imshow(out, cmap="gray", vmin=0, vmax=top, interpolation="nearest")     # one shared range
         a_.set_title(f"k={kk}, s={ss}")
         a_.axis("off")
+    fig.colorbar(shown, ax=ax[0].tolist(), label="taps per output pixel")
     save(fig, args, "checkerboard")
 
 
