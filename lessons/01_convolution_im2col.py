@@ -71,7 +71,9 @@ def lesson(args):
     edge.params["weight"][...] = xp.asarray(np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float32))
     grey = x.mean(axis=1, keepdims=True)
     edges = backend.to_host(edge(grey))[0, 0]
-    print(f"horizontal gradient (Sobel): values from {edges.min():.2f} to {edges.max():.2f}")
+    print(f"horizontal gradient (Sobel): values from {edges.min():.2f} to {edges.max():.2f}, of which the\n"
+          f"image's own edges (the border cut, where the filter reads padding zeros): "
+          f"{edges[1:-1, 1:-1].min():.2f} to {edges[1:-1, 1:-1].max():.2f}")
 
     section("5. The same layer with its speed tricks")
     with fast.enabled(True):
@@ -87,8 +89,11 @@ def lesson(args):
     ax[0, 0].set_title("image")
     ax[0, 1].imshow(cols[0][:, : 4 * size], aspect="auto", cmap="viridis")
     ax[0, 1].set_title("im2col: 27 rows x first 4 image rows")
-    ax[0, 2].imshow(edges, cmap="RdBu")
-    ax[0, 2].set_title("Sobel x (one Conv2d)")
+    inner = edges[1:-1, 1:-1]        # the outermost pixels read the zero padding: an edge that is not in the image
+    top = float(np.abs(inner).max())
+    shown = ax[0, 2].imshow(inner, cmap="RdBu", vmin=-top, vmax=top)
+    ax[0, 2].set_title("Sobel x (one Conv2d), border cut")
+    fig.colorbar(shown, ax=ax[0, 2], label="horizontal gradient")
     save(fig, args, "im2col")
 
 
