@@ -15,6 +15,9 @@ overflowing (the log-sum-exp trick). The gradient is beautifully simple:
 
     dL/dz_c = (p_c - [c == label]) / M      and 0 at ignored pixels.
 
+The figure shows a net that is roughly right: sure inside the shapes, unsure
+at their boundaries, and the gradient pushing hardest exactly there.
+
 The layers here run their textbook routes, the code described above:
 the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
 
@@ -73,13 +76,30 @@ def lesson(args):
     big = xp.asarray(np.array([[[[1000.0]], [[-1000.0]]]]))
     print(f"logits (1000, -1000), label 1: loss {ce(big, xp.asarray(np.array([[[1]]]))):.1f} (not inf, not nan)")
 
+    section("5. Where a roughly right net is unsure, and what the gradient does there")
+    # Logits of a net that has it roughly right: the one-hot of the labels, blurred over 5 x 5 pixels
+    # (so it hesitates at boundaries), times 4.
+    onehot_map = (np.arange(6)[:, None, None] == labels[None]).astype(np.float64)
+    padded = np.pad(onehot_map, ((0, 0), (2, 2), (2, 2)), mode="edge")
+    blurred = sum(padded[:, i:i + size, j:j + size] for i in range(5) for j in range(5)) / 25
+    rough = 4 * blurred[None]
+    ce(xp.asarray(rough), xp.asarray(labels[None]))
+    rough_grad = backend.to_host(ce.backward())[0]
+    confidence = backend.to_host(softmax(xp.asarray(rough)))[0].max(axis=0)
+    push = np.take_along_axis(rough_grad, labels[None], 0)[0] * labels.size
+    print(f"max probability: {confidence.min():.2f} at the least sure pixel, {confidence.max():.2f} inside shapes")
+    print(f"M * dL/dz of the true class: {push.min():.2f} to {push.max():.2f} (negative: raise that score; "
+          "largest at boundaries)")
+
     fig, ax = figure(1, 3, (3.2, 3))
     ax[0, 0].imshow(labels, cmap="tab10", vmin=0, vmax=9, interpolation="nearest")
     ax[0, 0].set_title("labels")
-    ax[0, 1].imshow(p[0].max(axis=0), cmap="viridis", interpolation="nearest")
+    shown = ax[0, 1].imshow(confidence, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
     ax[0, 1].set_title("max probability")
-    ax[0, 2].imshow(np.take_along_axis(grad[0], labels[None], 0)[0], cmap="RdBu", interpolation="nearest")
-    ax[0, 2].set_title("dL/dz of the true class")
+    fig.colorbar(shown, ax=ax[0, 1])
+    shown = ax[0, 2].imshow(push, cmap="RdBu", vmin=-1, vmax=1, interpolation="nearest")
+    ax[0, 2].set_title("M * dL/dz of the true class")
+    fig.colorbar(shown, ax=ax[0, 2])
     for a in ax[0]:
         a.axis("off")
     save(fig, args, "loss_map")
