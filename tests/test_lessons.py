@@ -1,5 +1,6 @@
 """Every lesson runs with --quick into a temporary folder, exits cleanly and writes its figures."""
 import os
+import re
 import pathlib
 import subprocess
 import sys
@@ -13,6 +14,26 @@ def test_the_course_has_ten_lessons():
     assert [p.name[:2] for p in LESSONS] == [f"{i:02d}" for i in range(1, 11)]
 
 
+def _number(pattern, text):
+    match = re.search(pattern, text, re.M)
+    assert match, f"the lesson no longer prints {pattern!r}"
+    return float(match.group(1))
+
+
+# Each lesson's key printed claim, checked on its --quick output.
+CLAIMS = {
+    "01_convolution_im2col": lambda out: _number(r"with fcn_scratch.fast on: .* largest difference (\S+)", out) == 0.0,
+    "03_upsampling": lambda out: (_number(r"conv_T\(y\) == C.T @ y: +largest difference (\S+)", out) < 1e-12
+                                  and _number(r"conv_T.backward\(g\) == conv\(g\): largest difference (\S+)", out)
+                                  < 1e-12),
+    "04_softmax_cross_entropy": lambda out: _number(r"softmax - onehot\) / M: (\S+)", out) < 1e-12,
+    "05_gradient_checking": lambda out: "Traceback" not in out,
+    "07_fcn_skips": lambda out: all(f"crop offset ({k}, {k})" in out for k in (1, 4)),
+    "08_training": lambda out: _number(r"^mean IU +(\S+)$", out) >= 0.5,
+    "09_paper_comparison": lambda out: _number(r"^fcn8s +\S+ +\S+ +(\S+)", out) >= 50.0,
+}
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
 def test_lesson_runs_quick(lesson, tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg"}
@@ -22,6 +43,8 @@ def test_lesson_runs_quick(lesson, tmp_path):
     assert "Traceback" not in done.stderr
     assert list(tmp_path.rglob("*.png")), "the lesson saved no figure"
     assert done.stdout.count("==") >= 2, "the lesson printed no sections"
+    claim = CLAIMS.get(lesson.stem)
+    assert claim is None or claim(done.stdout), done.stdout[-3000:]
 
 
 @pytest.mark.gpu
