@@ -16,8 +16,20 @@ stride s_l, with j = the product of the strides before layer l:
 
     receptive field  r_l = r_(l-1) + (k_l - 1) * j
 
-FCN's encoder (VGG) ends with stride 32: it sees a lot but answers on a
-32x coarser grid. That lost resolution is what the rest of the course wins back.
+FCN's encoder (VGG-16 in the paper) ends with stride 32: it sees a lot but
+answers on a 32x coarser grid. That lost resolution is what the rest of the
+course wins back.
+
+Why not keep full resolution all the way, and never lose anything? Cost.
+Every 3x3 convolution costs 2 * 9 * C_in * C_out multiply-adds per output
+pixel, and its output must be kept for the backward pass. Section 4 counts
+both for VGG-16's thirteen convolutions on a 224 x 224 image, with its pools
+and without: without them the same layers need about 50 times the arithmetic
+and 15 times the activation memory, and still see only 27 pixels across.
+Hence the shape of every segmentation net since: an *encoder* that
+downsamples, cheap and with a large view, then a *decoder* that brings the
+answer back up to full resolution (FCN's upsampling layers and skips,
+lessons 3 and 7).
 
 The layers here run their textbook routes, the code described above:
 the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
@@ -33,11 +45,16 @@ from fcn_scratch.data import make_sample
 from fcn_scratch.layers import Conv2d, MaxPool2d
 
 
-def receptive_fields(widths_per_block=2, blocks=5):
-    """(layer name, stride, receptive field) for the FCN encoder: 3x3 convs and 2x2 pools."""
+VGG16_CONVS = (2, 2, 3, 3, 3)
+VGG16_WIDTHS = (64, 128, 256, 512, 512)
+
+
+def receptive_fields(convs_per_block=(2, 2, 2, 2, 2)):
+    """(layer name, stride, receptive field) for an encoder of 3x3 convs and 2x2 pools, with
+    ``convs_per_block[b]`` convolutions in block b + 1."""
     rows, r, j = [], 1, 1
-    for b in range(1, blocks + 1):
-        for i in range(1, widths_per_block + 1):
+    for b, convs in enumerate(convs_per_block, start=1):
+        for i in range(1, convs + 1):
             r += 2 * j
             rows.append((f"conv{b}_{i}", j, r))
         r += 1 * j
@@ -66,11 +83,12 @@ def lesson(args):
     print(f"max pool backward: {int((dx != 0).sum())} of {dx.size} input pixels get a gradient "
           f"(one per 2x2 block, {int((dx != 0).sum()) / dx.size:.0%})")
 
-    section("2. Receptive field, block by block (FCN encoder, 3x3 convolutions, 2x2 pools)")
-    print(f"{'layer':<9}{'stride':>8}{'receptive field':>17}")
-    for name, stride, r in receptive_fields():
+    section("2. Receptive field, block by block (3x3 convolutions, 2x2 pools)")
+    print(f"{'layer':<9}{'stride':>8}{'this package (2 convs/block)':>30}{'VGG-16 (2-2-3-3-3)':>20}")
+    ours, vgg = receptive_fields(), dict((n, r) for n, _, r in receptive_fields(VGG16_CONVS))
+    for name, stride, r in ours:
         if name.startswith("pool") or args.quick is False:
-            print(f"{name:<9}{stride:>8}{r:>14} px")
+            print(f"{name:<9}{stride:>8}{r:>27} px{vgg[name]:>17} px")
 
     section("3. What is lost in resolution")
     maps = [x]
@@ -82,6 +100,23 @@ def lesson(args):
         coarse = labels[f // 2::f, f // 2::f]
         back = np.repeat(np.repeat(coarse, f, axis=0), f, axis=1)[:size, :size]
         print(f"stride {f:>2}: map {m.shape[2]:>3} x {m.shape[3]:<3}  pixel accuracy {(back == labels).mean():.1%}")
+
+    section("4. Why downsample at all: VGG-16's convolutions on 224 x 224, with and without pooling")
+    for pooled_net in (True, False):
+        flops, floats, side, c_in = 0, 0, 224, 3
+        for convs, width in zip(VGG16_CONVS, VGG16_WIDTHS):
+            for _ in range(convs):
+                flops += 2 * 9 * c_in * width * side * side
+                floats += width * side * side
+                c_in = width
+            if pooled_net:
+                side //= 2
+        label = "with its 5 pools" if pooled_net else "no pooling"
+        print(f"{label:<18}{flops / 1e9:>8.1f} GFLOP forward, {floats * 4 / 2 ** 20:>6.0f} MB of activations per image")
+        if pooled_net:
+            reference = (flops, floats)
+    print(f"without pooling: {flops / reference[0]:.0f}x the arithmetic, {floats / reference[1]:.1f}x the memory, "
+          f"and a receptive field of {1 + 2 * sum(VGG16_CONVS)} px instead of {vgg['pool5']}")
 
     fig, ax = figure(1, 6, (2.2, 2.4))
     for level, m in enumerate(maps):
