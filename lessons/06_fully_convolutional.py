@@ -95,13 +95,22 @@ def main():
         out = fcn(xp.zeros((1, 3, h, w), np.float32))
         print(f"input {h} x {w} -> score map {out.shape[2]} x {out.shape[3]}")
 
-    fig, ax = figure(1, 3, (3, 3))
+    # One continuous score (class 1) from each route, on one colour range, and how far apart they are:
+    # an untrained net's argmax would be one class everywhere and show nothing.
+    patch_map, dense_map = backend.to_host(scores)[0, 1], backend.to_host(dense)[0, 1]
+    low, high = float(min(patch_map.min(), dense_map.min())), float(max(patch_map.max(), dense_map.max()))
+    fig, ax = figure(1, 4, (3, 3))
     ax[0, 0].imshow(image.transpose(1, 2, 0))
     ax[0, 0].set_title("image")
-    ax[0, 1].imshow(backend.to_host(scores)[0].argmax(0), cmap="tab10", vmin=0, vmax=9, interpolation="nearest")
-    ax[0, 1].set_title(f"patch by patch ({t_patch * 1e3:.0f} ms)")
-    ax[0, 2].imshow(backend.to_host(dense)[0].argmax(0), cmap="tab10", vmin=0, vmax=9, interpolation="nearest")
-    ax[0, 2].set_title(f"fully convolutional ({t_fcn * 1e3:.1f} ms)")
+    ax[0, 1].imshow(patch_map, cmap="viridis", vmin=low, vmax=high, interpolation="nearest")
+    ax[0, 1].set_title(f"score 1, patch by patch ({t_patch * 1e3:.0f} ms)")
+    shown = ax[0, 2].imshow(dense_map, cmap="viridis", vmin=low, vmax=high, interpolation="nearest")
+    ax[0, 2].set_title(f"score 1, one pass ({t_fcn * 1e3:.1f} ms)")
+    fig.colorbar(shown, ax=ax[0, 2])
+    gap = np.abs(patch_map - dense_map)
+    shown = ax[0, 3].imshow(gap, cmap="magma", vmin=0, vmax=max(float(gap.max()), 1e-6), interpolation="nearest")
+    ax[0, 3].set_title(f"|difference|, at most {gap.max():.0e}")
+    fig.colorbar(shown, ax=ax[0, 3], format="%.0e")
     for a in ax[0]:
         a.axis("off")
     save(fig, args, "patch_vs_fcn")
