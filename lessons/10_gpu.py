@@ -5,7 +5,10 @@ Nothing in the layers imports NumPy or CuPy. Each asks
 calls ``xp.matmul``, ``xp.maximum``, ... on it. Move the parameters with
 ``model.to("cuda")`` and the inputs with ``backend.to_device(x, "cuda")``, and
 the very same lines run on the GPU. Timing GPU work needs a synchronize:
-kernels are queued, and the Python call returns before they finish.
+kernels are queued, and the Python call returns before they finish. And any
+timing needs warm-up calls first (a GPU compiles and caches its kernels on
+first use; a CPU's first step page-faults fresh memory) and the median of
+several runs, not a single one.
 
 Without a GPU (or without CuPy: ``pip install -e ".[gpu]"``) this lesson says
 so, times the CPU alone, and exits cleanly.
@@ -15,15 +18,16 @@ Run: python lessons/10_gpu.py [--quick] [--out DIR] [--device cpu|cuda]
 """
 import numpy as np
 
-from _common import figure, parse_args, save, section, timed
+from _common import figure, parse_args, save, section
 from fcn_scratch import backend
+from fcn_scratch.bench.timing import timeit
 from fcn_scratch.layers import SoftmaxCrossEntropy
 from fcn_scratch.models import build
 from fcn_scratch.optim import SGD
 
 
 def step_time(device, size, batch, repeats):
-    """Median-free best-of time of one training step of FCN-8s on ``device``."""
+    """Median seconds of one training step of FCN-8s on ``device``, after warm-up steps."""
     xp = backend.xp_for(device)
     model = build("fcn8s", num_classes=21, rng=np.random.default_rng(0)).to(device)
     rng = np.random.default_rng(0)
@@ -37,17 +41,20 @@ def step_time(device, size, batch, repeats):
         opt.step()
         backend.synchronize(device)
     step()
-    return timed(step, repeats)[0]
+    return timeit(step, device, repeats)
 
 
 def main():
     args = parse_args(__doc__, "10_gpu")
-    size, batch, repeats = (32, 2, 2) if args.quick else (128, 8, 5)
+    size, batch, repeats = (32, 2, 3) if args.quick else (128, 8, 7)
     section("1. Is there a GPU?")
     try:
-        backend.xp_for("cuda")
+        cupy = backend.xp_for("cuda")
         has_gpu = True
-        print("CuPy found a GPU.")
+        if getattr(cupy, "STAND_IN", False):
+            print("CuPy here is the tests' stand-in (NumPy underneath): the code runs, its times mean nothing.")
+        else:
+            print(f"CuPy {cupy.__version__} found a GPU.")
     except backend.BackendError as exc:
         has_gpu = False
         print(f"No GPU here: {exc}")
@@ -58,7 +65,7 @@ def main():
     if has_gpu:
         times["cuda"] = step_time("cuda", size, batch, repeats)
     for device, t in times.items():
-        print(f"{device:<5} {t * 1e3:9.1f} ms")
+        print(f"{device:<5} {t * 1e3:9.1f} ms  (median of {repeats} after warm-up)")
     if has_gpu:
         print(f"the GPU is {times['cpu'] / times['cuda']:.1f}x faster")
 
