@@ -10,8 +10,8 @@ import pytest
 LESSONS = sorted((pathlib.Path(__file__).resolve().parents[1] / "lessons").glob("[0-9][0-9]_*.py"))
 
 
-def test_the_course_has_ten_lessons():
-    assert [p.name[:2] for p in LESSONS] == [f"{i:02d}" for i in range(1, 11)]
+def test_the_course_has_eleven_lessons():
+    assert [p.name[:2] for p in LESSONS] == [f"{i:02d}" for i in range(1, 12)]
 
 
 def _number(pattern, text):
@@ -31,6 +31,7 @@ CLAIMS = {
     "07_fcn_skips": lambda out: all(f"crop offset ({k}, {k})" in out for k in (1, 4)),
     "08_training": lambda out: _number(r"^mean IU +(\S+)$", out) >= 0.5,
     "09_paper_comparison": lambda out: _number(r"^fcn8s +\S+ +\S+ +(\S+)", out) >= 50.0,
+    "11_unpooling_decoder": lambda out: _number(r"worst gradient error (\S+)", out) < 1e-6,
 }
 
 
