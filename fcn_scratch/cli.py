@@ -179,7 +179,7 @@ def cmd_evaluate(args):
     if dataset.num_classes != model.num_classes:
         raise ValueError(f"the data has {dataset.num_classes} classes but the model predicts {model.num_classes}")
     loader = DataLoader(dataset, args.batch_size, mean=ckpt.meta.get("mean"), std=ckpt.meta.get("std"))
-    metrics, _ = evaluate(model, loader)
+    metrics, _ = evaluate(model, loader, print_fn=print)
     print(f"{ckpt.model_name} from {args.checkpoint} on {args.data} / {args.split} ({len(dataset)} images)")
     print(format_metrics(metrics, model.config["class_names"] or [str(i) for i in range(model.num_classes)]))
     out = Path(args.out) if args.out else Path(args.checkpoint).with_name(f"eval_{args.split}.json")
@@ -217,8 +217,13 @@ def cmd_predict(args):
     trained_at = ckpt.meta.get("image_size")
     if args.resize and trained_at is None:
         raise ValueError(f"{args.checkpoint} does not record its training image size; predict without --resize")
+    converted = set()
     for f, name in zip(files, _output_names(files)):
         image = load_image(f)
+        with Image.open(f) as original:
+            if original.mode != "RGB" and original.mode not in converted:
+                converted.add(original.mode)
+                print(f"note: {f} has colour mode {original.mode}; it (and any other {original.mode} image) is read as RGB")
         size = image.shape[1:]
         if args.resize:
             scale = trained_at / max(size)

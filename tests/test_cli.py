@@ -264,3 +264,11 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert "No space left on device" in err and len(err.strip().splitlines()) == 1
     assert not list((tmp_path / "run").glob(".*.tmp"))
+
+
+def test_predict_says_once_that_it_converts_other_image_modes(run, tmp_path, capsys):
+    for i in range(2):
+        Image.fromarray(np.zeros((20, 24), np.uint8), "L").save(tmp_path / f"grey{i}.png")
+    assert main(["predict", str(run / "best.npz"), str(tmp_path), "--out", str(tmp_path / "pred")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("has colour mode L") == 1 and "read as RGB" in out

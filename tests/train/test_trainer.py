@@ -159,3 +159,10 @@ def test_temporary_files_of_a_killed_save_are_cleaned_up(tmp_path):
     stale.write_bytes(b"half a checkpoint")
     setup(tmp_path, epochs=1)[0].fit()
     assert not stale.exists()
+
+
+def test_evaluate_reports_progress_when_asked():
+    model = build("fcn8s", num_classes=3, **CONFIG)
+    lines = []
+    evaluate(model, DataLoader(ToySegmentation("val", 6, 32, 3), 2), print_fn=lines.append, every=0.0)
+    assert lines == ["evaluated 2/6 images", "evaluated 4/6 images"]
