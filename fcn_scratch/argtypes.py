@@ -17,45 +17,33 @@ def _number(kind, text):
     return value
 
 
-def positive(kind):
-    """``kind(text)``, refused unless it is a finite number above zero."""
+def _checked(kind, accept, requirement, name):
+    """An argparse type: ``kind(text)``, refused with "``requirement``, got TEXT" unless ``accept(value)``."""
     def parse(text):
         value = _number(kind, text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"{requirement}, got {text}")
         return value
-    parse.__name__ = f"positive {kind.__name__}"
+    parse.__name__ = name
     return parse
+
+
+def positive(kind):
+    """``kind(text)``, refused unless it is a finite number above zero."""
+    return _checked(kind, lambda v: v > 0, "must be positive", f"positive {kind.__name__}")
 
 
 def non_negative(kind):
     """``kind(text)``, refused unless it is a finite number of at least zero."""
-    def parse(text):
-        value = _number(kind, text)
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
-        return value
-    parse.__name__ = f"non-negative {kind.__name__}"
-    return parse
+    return _checked(kind, lambda v: v >= 0, "must be zero or more", f"non-negative {kind.__name__}")
 
 
 def in_range(low, high):
     """A float in ``[low, high)``."""
-    def parse(text):
-        value = _number(float, text)
-        if not low <= value < high:
-            raise argparse.ArgumentTypeError(f"must be at least {low} and below {high}, got {text}")
-        return value
-    parse.__name__ = f"number in [{low}, {high})"
-    return parse
+    return _checked(float, lambda v: low <= v < high, f"must be at least {low} and below {high}",
+                    f"number in [{low}, {high})")
 
 
 def at_least(minimum):
     """An int of at least ``minimum``."""
-    def parse(text):
-        value = _number(int, text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
-        return value
-    parse.__name__ = f"int of at least {minimum}"
-    return parse
+    return _checked(int, lambda v: v >= minimum, f"must be at least {minimum}", f"int of at least {minimum}")
