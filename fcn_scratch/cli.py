@@ -68,8 +68,10 @@ def build_parser():
     _model_args(p)
     _data_args(p, "train")
     p.add_argument("--val-split", default="val", help="split to validate on (default: %(default)s)")
-    p.add_argument("--train-size", type=positive(int), default=DEFAULTS["train_size"], help="toy training images")
-    p.add_argument("--val-size", type=positive(int), default=DEFAULTS["val_size"], help="toy validation images")
+    p.add_argument("--train-size", type=positive(int), default=DEFAULTS["train_size"],
+                   help="toy training images (default: %(default)s)")
+    p.add_argument("--val-size", type=positive(int), default=DEFAULTS["val_size"],
+                   help="toy validation images (default: %(default)s)")
     p.add_argument("--epochs", type=positive(int), default=DEFAULTS["epochs"], help="(default: %(default)s)")
     p.add_argument("--batch-size", type=positive(int), default=DEFAULTS["batch_size"], help="(default: %(default)s)")
     p.add_argument("--lr", type=positive(float), default=None,
