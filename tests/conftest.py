@@ -42,6 +42,11 @@ def pytest_report_header(config):
     return f"cuda tests: {CUDA}"
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The same line at the end, where ``pytest -q`` (which drops the header) shows it too."""
+    terminalreporter.write_line(f"cuda tests: {CUDA}")
+
+
 @pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
 def device(request):
     """The device name: "cpu", or "cuda" (a real GPU, or the CuPy stand-in; see the report header)."""
