@@ -183,7 +183,7 @@ def cmd_evaluate(args):
     loader = DataLoader(dataset, args.batch_size, mean=ckpt.meta.get("mean"), std=ckpt.meta.get("std"))
     metrics, _ = evaluate(model, loader, print_fn=print)
     print(f"{ckpt.model_name} from {args.checkpoint} on {args.data} / {args.split} ({len(dataset)} images)")
-    print(format_metrics(metrics, model.config["class_names"] or [str(i) for i in range(model.num_classes)]))
+    print(format_metrics(metrics, model.class_names))
     out = Path(args.out) if args.out else Path(args.checkpoint).with_name(f"eval_{args.split}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"checkpoint": str(args.checkpoint), "data": args.data, "split": args.split,
@@ -219,7 +219,7 @@ def cmd_predict(args):
     trained_at = ckpt.meta.get("image_size")
     if args.resize and trained_at is None:
         raise ValueError(f"{args.checkpoint} does not record its training image size; predict without --resize")
-    converted = set()
+    converted, names = set(), model.class_names
     for f, name in zip(files, _output_names(files)):
         image = load_image(f)
         with Image.open(f) as original:
@@ -239,7 +239,6 @@ def cmd_predict(args):
         save_mask(prediction, out / f"{name}_mask.png")
         Image.fromarray((overlay(image, prediction) * 255).astype(np.uint8)).save(out / f"{name}_overlay.png")
         counts = np.bincount(prediction.ravel(), minlength=model.num_classes)
-        names = model.config["class_names"] or [str(i) for i in range(model.num_classes)]
         found = ", ".join(f"{names[c]} {counts[c] / prediction.size:.0%}" for c in np.argsort(-counts) if counts[c])
         print(f"{f}: {found}")
     print(f"wrote {2 * len(files)} files to {out}/")

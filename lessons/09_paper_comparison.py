@@ -20,12 +20,13 @@ Run: python lessons/09_paper_comparison.py [--quick] [--out DIR] [--device cpu|c
 """
 import json
 
-from _common import figure, parse_args, save, section
+import numpy as np
+
+from _common import parse_args, prediction_grid, section
 from fcn_scratch.checkpoint import load_model
 from fcn_scratch.cli import main as fcn_scratch
 from fcn_scratch.data import DataLoader, ToySegmentation
 from fcn_scratch.train import predict_batch
-from fcn_scratch.viz import colorize
 
 PAPER = {"fcn32s": (89.1, 73.3, 59.4, 81.4), "fcn16s": (90.0, 75.7, 62.4, 83.0), "fcn8s": (90.3, 75.9, 62.7, 83.2)}
 KEYS = ("pixel_acc", "mean_acc", "mean_iu", "fw_iu")
@@ -68,16 +69,8 @@ def main():
     examples = [val_set[i] for i in range(4)]
     loader = DataLoader(val_set, 4)
     images, labels = loader.collate(examples)
-    fig, ax = figure(4, 5, (2.2, 2.2))
-    for row, (img, lab) in enumerate(examples):
-        panels = [(img.transpose(1, 2, 0), "image"), (colorize(lab), "truth")]
-        panels += [(colorize(predict_batch(models[n].eval(), images)[row]), n) for n in models]
-        for col, (panel, title) in enumerate(panels):
-            ax[row, col].imshow(panel, interpolation="nearest")
-            ax[row, col].axis("off")
-            if row == 0:
-                ax[row, col].set_title(title)
-    save(fig, args, "comparison")
+    predictions = {n: predict_batch(models[n].eval(), images) for n in models}
+    prediction_grid(np.stack([img for img, _ in examples]), labels, predictions, args, "comparison")
     (args.out / "table.json").write_text(json.dumps({n: {k: results[n][k] for k in KEYS} for n in results}, indent=2))
 
 

@@ -42,7 +42,7 @@ The full run, the default toy recipe for both nets, takes about 9 minutes on 2 c
 """
 import numpy as np
 
-from _common import figure, parse_args, save, section
+from _common import parse_args, prediction_grid, section
 from fcn_scratch import backend
 from fcn_scratch.data import DataLoader, RandomHorizontalFlip, ToySegmentation
 from fcn_scratch.gradcheck import check_layer, worst
@@ -51,7 +51,6 @@ from fcn_scratch.metrics import ConfusionMatrix, metrics_from_confusion
 from fcn_scratch.models import Model, build
 from fcn_scratch.optim import Adam
 from fcn_scratch.train import Trainer, predict_batch
-from fcn_scratch.viz import colorize
 
 
 class UnpoolingDecoder(Model):
@@ -210,18 +209,10 @@ def lesson(args):
         print("(quick: the decoder starts slowly, so it got 12 epochs of batch 4 against FCN-8s's 5 of batch 8;\n"
               " the full run gives both the default recipe's 14 epochs: its table is in lessons/README.md)")
 
-    rows_shown = 4
-    fig, ax = figure(rows_shown, 4, (2.2, 2.2))
-    predictions = {label: predict_batch(model.eval(), images[:rows_shown]) for label, model in nets.items()}
-    for row in range(rows_shown):
-        panels = [(np.clip(val_set[row][0].transpose(1, 2, 0), 0, 1), "image"), (colorize(labels[row]), "truth")]
-        panels += [(colorize(predictions[label][row]), label) for label in nets]
-        for col, (panel, title) in enumerate(panels):
-            ax[row, col].imshow(panel, interpolation="nearest")
-            ax[row, col].axis("off")
-            if row == 0:
-                ax[row, col].set_title(title)
-    save(fig, args, "where_and_what")
+    shown = 4
+    predictions = {label: predict_batch(model.eval(), images[:shown]) for label, model in nets.items()}
+    prediction_grid(np.stack([val_set[i][0] for i in range(shown)]), labels[:shown], predictions, args,
+                    "where_and_what")
 
 
 def main():

@@ -7,6 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -41,6 +42,25 @@ def save(fig, args, name):
     fig.savefig(path, dpi=90, bbox_inches="tight")
     print(f"  saved {path}")
     return path
+
+
+def prediction_grid(images, labels, predictions, args, name):
+    """Save ``<out>/<name>.png``: one row per example, columns image, truth and each net's prediction.
+
+    images (N, 3, H, W) in [0, 1]; labels (N, H, W); predictions {title: (N, H, W) classes}.
+    """
+    from fcn_scratch.viz import colorize
+
+    fig, ax = figure(len(images), 2 + len(predictions), (2.2, 2.2))
+    for row in range(len(images)):
+        panels = [(np.clip(images[row].transpose(1, 2, 0), 0, 1), "image"), (colorize(labels[row]), "truth")]
+        panels += [(colorize(predicted[row]), title) for title, predicted in predictions.items()]
+        for col, (panel, title) in enumerate(panels):
+            ax[row, col].imshow(panel, interpolation="nearest")
+            ax[row, col].axis("off")
+            if row == 0:
+                ax[row, col].set_title(title)
+    return save(fig, args, name)
 
 
 def timed(fn, repeats=3):

@@ -78,6 +78,11 @@ class FCN(Model):
         self._add_feature("score_fr", self._score_layer(fc_channels))
         self.widths = tuple(widths)
 
+    @property
+    def class_names(self):
+        """The names of the classes: the configured ones, or "0", "1", ... when none were given."""
+        return self.config["class_names"] or [str(i) for i in range(self.num_classes)]
+
     def _add_feature(self, name, layer):
         setattr(self, name, layer)
         self.features.append(name)

@@ -28,7 +28,7 @@ def write_report(out, history, val_set, val_loader, device, seconds, print_fn=pr
     ``predictions.png``)."""
     model, ckpt = load_model(out / "best.npz", device)
     metrics, confusion = evaluate(model, val_loader)
-    class_names = model.config["class_names"] or [str(i) for i in range(model.num_classes)]
+    class_names = model.class_names
     plot_curves(history, out / "curves.png")
     plot_confusion(confusion.matrix, out / "confusion.png", class_names)
     examples = [val_set[i] for i in range(min(6, len(val_set)))]
