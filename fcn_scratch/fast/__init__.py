@@ -11,16 +11,18 @@ at a time. ``python -m fcn_scratch.bench`` prints what each one buys.
 """
 from .conv import (col2im_in_chunks_applies, flipped_kernel_applies, input_grad_col2im_in_chunks,
                    input_grad_flipped_kernel)
-from .im2col import columns, columns_apply
+from .conv import forward_in_parts as conv_forward_in_parts
+from .im2col import columns_apply
 from .loss import cross_entropy_backward, cross_entropy_forward, softmax_in_place_applies
 from .matmul import matmul_sum_batch_tall_first, tall_first_applies
 from .phase import conv_transpose_phase, conv_transpose_phase_backward, phases_apply
 from .pool import maxpool_backward, maxpool_forward, running_max_applies
 from .switch import TRICKS, enabled, is_on, tricks_off
+from .threads import THREADS, threads_apply
 
 __all__ = [
-    "TRICKS", "enabled", "is_on", "tricks_off",
-    "columns_apply", "columns",
+    "TRICKS", "enabled", "is_on", "tricks_off", "THREADS", "threads_apply",
+    "columns_apply", "conv_forward_in_parts",
     "flipped_kernel_applies", "input_grad_flipped_kernel", "col2im_in_chunks_applies", "input_grad_col2im_in_chunks",
     "tall_first_applies", "matmul_sum_batch_tall_first",
     "phases_apply", "conv_transpose_phase", "conv_transpose_phase_backward",

@@ -1,4 +1,9 @@
-"""A convolution's input gradient without the full column matrix of ``dy``.
+"""A convolution's forward pass in kept buffers; its input gradient without the full column matrix of ``dy``.
+
+:func:`forward_in_parts` is the textbook forward ``y[n] = W_col @ im2col(x)[n] + b``
+with the columns in the layer's kept work array (``kept_buffers``,
+``flat_shifts``), sample by sample: the same products, so the same numbers,
+and the batch can be split over threads (:mod:`fcn_scratch.fast.threads`).
 
 The textbook route of :class:`fcn_scratch.layers.Conv2d` is
 ``dx = col2im(W_col.T @ dy)``: a ``(N, C_in*kh*kw, H_out*W_out)`` product,
@@ -20,9 +25,28 @@ order (by the BLAS), so the routes agree with the textbook to float rounding.
 from .. import buffers
 from ..backend import get_array_module
 from ..functional import matmul
-from .im2col import col2im_into, fill_columns
+from . import threads
+from .im2col import col2im_into, column_array, fill_columns
 from .switch import is_on
 from .work import shared_work_array
+
+
+def forward_in_parts(layer, x):
+    """``(y, cols)`` of ``layer`` (a Conv2d) on x (N, C_in, H, W): y (N, C_out, H_out*W_out) and the
+    column matrix, kept in the layer's work array ``"cols"`` for backward."""
+    xp = get_array_module(x)
+    cols = column_array(layer, "cols", x, layer.kernel_size, layer.stride, layer.padding)
+    y = xp.empty((x.shape[0], layer.out_channels, cols.shape[2]), dtype=x.dtype)
+    w_col = layer.params["weight"].reshape(layer.out_channels, -1)
+    bias = layer.params.get("bias")
+
+    def part(_, samples):
+        fill_columns(cols[samples], x[samples], layer.kernel_size, layer.stride, layer.padding)
+        matmul(w_col, cols[samples], out=y[samples])
+        if bias is not None:
+            y[samples] += bias[:, None]
+    threads.over_batch(x, part, nbytes=cols.nbytes)
+    return y, cols
 
 
 def flipped_kernel_applies(layer):
@@ -37,15 +61,26 @@ def col2im_in_chunks_applies():
     return is_on("kept_buffers")
 
 
-def _in_chunks(route, grad_out, x_shape, bytes_per_sample):
-    """Run ``route(dy_chunk, dx_chunk)`` over the batch, as many samples at a time as the shared
-    work array holds (all of them when kept buffers are off)."""
+def _in_chunks(route, grad_out, x_shape, rows, length):
+    """Run ``route(dy_chunk, dx_chunk, work)`` over the batch, split over threads (each part in its
+    own share of the work array all layers share, as many samples at a time as that share holds;
+    all of its samples at once when kept buffers are off). ``work`` is (samples, rows, length)."""
     xp = get_array_module(grad_out)
     n = x_shape[0]
-    chunk = buffers.samples_per_chunk(bytes_per_sample, n) if is_on("kept_buffers") else n
+    per_sample = rows * length * grad_out.dtype.itemsize
+    slices = threads.parts(n, n * per_sample, grad_out)
+    chunk = max(part.stop - part.start for part in slices)
+    if is_on("kept_buffers"):
+        chunk = min(chunk, buffers.samples_per_chunk(per_sample * len(slices), n))
+    work = shared_work_array((len(slices) * chunk, rows, length), grad_out.dtype, xp)
     dx = xp.empty(x_shape, dtype=grad_out.dtype)
-    for start in range(0, n, chunk):
-        route(grad_out[start:start + chunk], dx[start:start + chunk])
+
+    def part(k, samples):
+        mine = work[k * chunk:(k + 1) * chunk]
+        for start in range(samples.start, samples.stop, chunk):
+            stop = min(start + chunk, samples.stop)
+            route(grad_out[start:stop], dx[start:stop], mine[:stop - start])
+    threads.run(part, slices, grad_out)
     return dx
 
 
@@ -55,12 +90,10 @@ def input_grad_col2im_in_chunks(layer, grad_out, x_shape):
     w_col = layer.params["weight"].reshape(layer.out_channels, -1)
     rows = layer.in_channels * kh * kw
 
-    def route(dy, dx):
-        xp, n = get_array_module(dy), dy.shape[0]
-        d_cols = matmul(w_col.T, dy.reshape(n, layer.out_channels, ho * wo),
-                        out=shared_work_array((n, rows, ho * wo), dy.dtype, xp))
+    def route(dy, dx, work):
+        d_cols = matmul(w_col.T, dy.reshape(dy.shape[0], layer.out_channels, ho * wo), out=work)
         col2im_into(dx, d_cols, layer.kernel_size, layer.stride, layer.padding)
-    return _in_chunks(route, grad_out, x_shape, rows * ho * wo * grad_out.dtype.itemsize)
+    return _in_chunks(route, grad_out, x_shape, rows, ho * wo)
 
 
 def input_grad_flipped_kernel(layer, grad_out, x_shape):
@@ -76,9 +109,7 @@ def input_grad_flipped_kernel(layer, grad_out, x_shape):
     flipped = layer.params["weight"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(layer.in_channels, -1)
     rows = layer.out_channels * kh * kw
 
-    def route(dy, dx):
-        xp, n = get_array_module(dy), dy.shape[0]
-        dy_cols = fill_columns(shared_work_array((n, rows, h * w), dy.dtype, xp), dy, layer.kernel_size, (1, 1),
-                               padding)
-        matmul(flipped, dy_cols, out=dx.reshape(n, layer.in_channels, h * w))
-    return _in_chunks(route, grad_out, x_shape, rows * h * w * grad_out.dtype.itemsize)
+    def route(dy, dx, work):
+        dy_cols = fill_columns(work, dy, layer.kernel_size, (1, 1), padding)
+        matmul(flipped, dy_cols, out=dx.reshape(dy.shape[0], layer.in_channels, h * w))
+    return _in_chunks(route, grad_out, x_shape, rows, h * w)

@@ -25,7 +25,7 @@ FLAT_SHIFT_MAX_PIXELS = 64 * 64
 
 
 def columns_apply():
-    """The named condition for :func:`columns`: a layer's im2col goes to the fast route."""
+    """The named condition for the fast routes' im2col (:func:`fill_columns` into a work array)."""
     return is_on("kept_buffers") or is_on("flat_shifts")
 
 
@@ -37,13 +37,13 @@ def flat_shifts_apply(x_shape, kernel_size, stride, padding):
             and h * w <= FLAT_SHIFT_MAX_PIXELS)
 
 
-def columns(owner, name, x, kernel_size, stride, padding):
-    """``im2col(x)`` into ``owner``'s work array ``name``, by flat shifts where they apply."""
+def column_array(owner, name, x, kernel_size, stride, padding):
+    """``owner``'s work array ``name`` shaped for ``im2col(x)`` (N, C*kh*kw, H_out*W_out), unfilled."""
     xp = get_array_module(x)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     shape = (n, c * kh * kw, conv_output_size(h, kh, sh, ph) * conv_output_size(w, kw, sw, pw))
-    return fill_columns(work_array(owner, name, shape, x.dtype, xp), x, kernel_size, stride, padding)
+    return work_array(owner, name, shape, x.dtype, xp)
 
 
 def fill_columns(out, x, kernel_size, stride, padding):

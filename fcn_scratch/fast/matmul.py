@@ -1,6 +1,7 @@
 """The weight gradient's product with the tall operand on the left."""
 from ..backend import get_array_module
 from ..functional import matmul
+from . import threads
 from .switch import is_on
 
 
@@ -20,6 +21,12 @@ def matmul_sum_batch_tall_first(a, b):
     runs these long, thin products fastest (BENCHMARKS.md). Each entry is a dot
     product over ``L`` either way; the BLAS may block that sum differently, so
     the two agree to float rounding, not bit for bit (``tests/fast/test_matmul.py``).
+    The per-sample products are split over threads; their sum over the batch is not.
     """
     xp = get_array_module(a, b)
-    return xp.ascontiguousarray(matmul(b, a.transpose(0, 2, 1)).sum(axis=0).T)
+    products = xp.empty((b.shape[0], b.shape[1], a.shape[1]), dtype=xp.result_type(a, b))
+
+    def part(_, samples):
+        matmul(b[samples], a[samples].transpose(0, 2, 1), out=products[samples])
+    threads.over_batch(b, part, nbytes=a.nbytes + b.nbytes)
+    return xp.ascontiguousarray(products.sum(axis=0).T)

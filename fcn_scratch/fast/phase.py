@@ -30,6 +30,7 @@ im2col of the small input and one transpose of the output (BENCHMARKS.md).
 from ..backend import get_array_module
 from ..functional import matmul, matmul_sum_batch
 from .im2col import col2im_into, im2col_into
+from . import threads
 from .matmul import matmul_sum_batch_tall_first, tall_first_applies
 from .switch import is_on
 
@@ -63,20 +64,24 @@ def conv_transpose_phase(x, weight, stride, out_hw):
     x (N, C_in, H, W), weight (C_in, C_out, kh, kw) -> (y (N, C_out, H_out, W_out), cols), where
     ``out_hw = (H_out, W_out)`` is at least ``((H-1) sh + kh, (W-1) sw + kw)`` (rows past it, from
     output_padding, are zero) and ``cols`` is the im2col of x that the backward pass needs.
+    Sample by sample, so the batch is split over threads.
     """
     xp = get_array_module(x)
-    n, _, h, w = x.shape
+    n, c_in, h, w = x.shape
     _, c_out, kh, kw = weight.shape
     (sh, sw), m, q = stride, kh // stride[0], kw // stride[1]
-    cols = im2col_into(xp.empty((n, x.shape[1] * m * q, (h + m - 1) * (w + q - 1)), dtype=x.dtype),
-                       x, (m, q), (1, 1), (m - 1, q - 1))
-    z = matmul(phase_kernel(weight, stride), cols)
     hb, wb = h + m - 1, w + q - 1
-    y = z.reshape(n, c_out, sh, sw, hb, wb).transpose(0, 1, 4, 2, 5, 3).reshape(n, c_out, hb * sh, wb * sw)
-    if y.shape[2:] != tuple(out_hw):
-        full = xp.zeros((n, c_out) + tuple(out_hw), dtype=x.dtype)
-        full[:, :, :hb * sh, :wb * sw] = y
-        y = full
+    cols = xp.empty((n, c_in * m * q, hb * wb), dtype=x.dtype)
+    kernel = phase_kernel(weight, stride)
+    full = tuple(out_hw) == (hb * sh, wb * sw)
+    y = (xp.empty if full else xp.zeros)((n, c_out) + tuple(out_hw), dtype=x.dtype)
+
+    def part(_, samples):
+        im2col_into(cols[samples], x[samples], (m, q), (1, 1), (m - 1, q - 1))
+        z = matmul(kernel, cols[samples])
+        blocks = y[samples, :, :hb * sh, :wb * sw].reshape(-1, c_out, hb, sh, wb, sw)
+        blocks[...] = z.reshape(-1, c_out, sh, sw, hb, wb).transpose(0, 1, 4, 2, 5, 3)
+    threads.over_batch(x, part, nbytes=cols.nbytes + y.nbytes)
     return y, cols
 
 
@@ -88,17 +93,22 @@ def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride, weigh
     (the inverse reshuffle), then ``dK = sum_n dZ[n] @ cols[n].T`` and
     ``dx = col2im(K.T @ dZ)``.
     """
+    xp = get_array_module(grad_out)
     n, _, h, w = x_shape
     _, c_out, kh, kw = weight.shape
     (sh, sw), m, q = stride, kh // stride[0], kw // stride[1]
     hb, wb = h + m - 1, w + q - 1
-    dz = grad_out[:, :, :hb * sh, :wb * sw].reshape(n, c_out, hb, sh, wb, sw).transpose(0, 1, 3, 5, 2, 4)
-    dz = dz.reshape(n, c_out * sh * sw, hb * wb)
+    dz = xp.empty((n, c_out * sh * sw, hb * wb), dtype=grad_out.dtype)
+    kernel_t = phase_kernel(weight, stride).T
+    dx = xp.empty(x_shape, dtype=grad_out.dtype)
+
+    def part(_, samples):
+        blocks = grad_out[samples, :, :hb * sh, :wb * sw].reshape(-1, c_out, hb, sh, wb, sw)
+        dz[samples].reshape(-1, c_out, sh, sw, hb, wb)[...] = blocks.transpose(0, 1, 3, 5, 2, 4)
+        col2im_into(dx[samples], matmul(kernel_t, dz[samples]), (m, q), (1, 1), (m - 1, q - 1))
+    threads.over_batch(grad_out, part, nbytes=dz.nbytes + dx.nbytes)
     d_weight = None
     if weight_grad:
         sum_batch = matmul_sum_batch_tall_first if tall_first_applies() else matmul_sum_batch
         d_weight = _unphase_kernel(sum_batch(dz, cols), weight.shape, stride)
-    d_cols = matmul(phase_kernel(weight, stride).T, dz)
-    dx = col2im_into(get_array_module(d_cols).empty(x_shape, dtype=d_cols.dtype), d_cols, (m, q), (1, 1),
-                     (m - 1, q - 1))
     return dx, d_weight

@@ -8,6 +8,7 @@ Comparisons and maxima of the same numbers: the results equal the textbook's
 bit for bit, ties included (``tests/fast/test_pool.py``).
 """
 from ..backend import get_array_module
+from . import threads
 from .switch import is_on
 
 
@@ -18,25 +19,29 @@ def running_max_applies():
 
 def maxpool_forward(layer, x_pad, out_hw):
     """``(y, arg)`` of ``layer`` (a MaxPool2d) on its padded input: y (N, C, H_out, W_out), the maxima;
-    arg, the winning window offset ``i*kw + j`` of each (the first on ties)."""
+    arg, the winning window offset ``i*kw + j`` of each (the first on ties). The batch is split over threads."""
     xp = get_array_module(x_pad)
     kh, kw = layer.kernel_size
-    arg = xp.zeros(x_pad.shape[:2] + tuple(out_hw), dtype=xp.uint8 if kh * kw < 256 else xp.int32)
-    y = None
-    for t, window in layer.windows(out_hw):
-        if y is None:
-            y = x_pad[window].copy()
-            continue
-        v = x_pad[window]
-        # "arg[v > y] = t" without a masked assignment, whose unpredictable branch is slow: arg < t
-        # here, so adding (t - arg) exactly where v > y sets the new winners to t.
-        arg += (v > y) * (arg.dtype.type(t) - arg)
-        xp.maximum(y, v, out=y)
+    y = xp.empty(x_pad.shape[:2] + tuple(out_hw), dtype=x_pad.dtype)
+    arg = xp.zeros(y.shape, dtype=xp.uint8 if kh * kw < 256 else xp.int32)
+
+    def part(_, samples):
+        x_part, y_part, arg_part = x_pad[samples], y[samples], arg[samples]
+        for t, window in layer.windows(out_hw):
+            v = x_part[window]
+            if t == 0:
+                y_part[...] = v
+                continue
+            # "arg[v > y] = t" without a masked assignment, whose unpredictable branch is slow: arg < t
+            # here, so adding (t - arg) exactly where v > y sets the new winners to t.
+            arg_part += (v > y_part) * (arg.dtype.type(t) - arg_part)
+            xp.maximum(y_part, v, out=y_part)
+    threads.over_batch(x_pad, part)
     return y, arg
 
 
 def maxpool_backward(layer, grad_out, arg, padded_shape):
-    """d loss / d x_pad (``padded_shape``) from dy and the winning offsets ``arg``.
+    """d loss / d x_pad (``padded_shape``) from dy and the winning offsets ``arg``, the batch split over threads.
 
     Windows that do not overlap write each element of dx at most once, so each
     offset's share is written straight in (``multiply(..., out=)``) rather than
@@ -48,9 +53,13 @@ def maxpool_backward(layer, grad_out, arg, padded_shape):
     tiled = (layer.stride == layer.kernel_size
              and tuple(padded_shape[2:]) == tuple(o * s for o, s in zip(out_hw, layer.stride)))
     dx_pad = (xp.empty if tiled else xp.zeros)(padded_shape, dtype=grad_out.dtype)
-    for t, window in layer.windows(out_hw):
-        if overlapping:
-            dx_pad[window] += grad_out * (arg == t)
-        else:
-            xp.multiply(grad_out, arg == t, out=dx_pad[window])
+
+    def part(_, samples):
+        dy, won, dx = grad_out[samples], arg[samples], dx_pad[samples]
+        for t, window in layer.windows(out_hw):
+            if overlapping:
+                dx[window] += dy * (won == t)
+            else:
+                xp.multiply(dy, won == t, out=dx[window])
+    threads.over_batch(dx_pad, part)
     return dx_pad
