@@ -30,7 +30,8 @@ def test_table_without_pytorch():
 def test_step_products_are_recorded_from_a_real_step(on):
     """A training step does three products per convolution and per transposed convolution, less the
     image gradient of conv1_1 and the weight gradient of the frozen upscore8; on the textbook route
-    each of the three has the size of the layer's forward product."""
+    each of the three has the size of the layer's forward product. Recorded, as the bench records them,
+    with the threads trick off (whole batches, not a product per part)."""
     from fcn_scratch import fast
     from fcn_scratch.bench.layers import layer_inputs
     from fcn_scratch.bench.products import flops, step_products
@@ -39,7 +40,7 @@ def test_step_products_are_recorded_from_a_real_step(on):
 
     model, x, step = our_setup(QUICK, "cpu")
     inputs = layer_inputs(model, x)
-    with fast.enabled(on):
+    with fast.enabled(on), fast.enabled(False, "threads"):
         forward = {name: flops(step_products(lambda: layer(inputs[name])))
                    for name, layer in model.layers.items() if isinstance(layer, (Conv2d, ConvTranspose2d))}
         products = step_products(step)

@@ -14,6 +14,9 @@ def step_lines(r):
     lines = [f"{'':<24}{'ours':>10}{'PyTorch':>10}{'ratio':>8}"]
     _versus(lines, "forward (ms)", ours["forward_ms"], t and t["forward_ms"])
     _versus(lines, "training step (ms)", ours["step_ms"], t and t["step_ms"])
+    if ours.get("threads_off_step_ms") is not None:
+        lines.append(f"{'  threads off (ms)':<24}{ours['threads_off_step_ms']:>10.1f}{'':>18}   "
+                     f"(threads off / on: {ours['threads_off_step_ms'] / ours['step_ms']:.2f})")
     floor = ours["matmul_floor_ms"]
     ratios = f"ours / products only: {ours['step_ms'] / floor:.2f}"
     if t:
@@ -62,7 +65,8 @@ def format_table(r):
     cfg = r["config"]
     lines = [f"FCN-8s, batch {cfg['batch']} x 3 x {cfg['size']} x {cfg['size']}, {cfg['num_classes']} classes, "
              f"widths {cfg['widths']}, float32, device {r['device']} ({r['machine']}), {r['date']}",
-             f"numpy {r['numpy']}; BLAS: {r['blas']}; OPENBLAS_CORETYPE={r['openblas_coretype']}", ""]
+             f"numpy {r['numpy']}; BLAS: {r['blas']}; our threads: {r.get('threads', 1)}; "
+             f"OPENBLAS_CORETYPE={r['openblas_coretype']}", ""]
     lines += step_lines(r) + [""] + trick_lines(r["tricks"]) + [""] + layer_lines(r["layers"], r["ours"]["step_ms"])
     n = r["naive"]
     lines += ["", f"naive loop convolution {n['shape']}: {n['naive_ms']:.1f} ms; im2col + product: "

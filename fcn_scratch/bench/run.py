@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from .. import backend
+from .. import backend, fast
 from .layers import layer_table, naive_vs_im2col
 from .memory import gpu_peak_memory, rss_growth
 from .products import replay, step_products
@@ -15,12 +15,22 @@ from .tricks import trick_table
 from .workload import configuration, our_setup
 
 
+def _threads_off(fn):
+    def run():
+        with fast.enabled(False, "threads"):
+            fn()
+    return run
+
+
 def step_times(model, x, step, cfg, device, repeats):
-    """Forward and training-step times of our FCN-8s, of its products alone and, on the CPU when it is
-    installed, of PyTorch's, timed in turns; each side's step memory. ``(ours, torch or None)``."""
+    """Forward and training-step times of our FCN-8s (also with the threads trick off), of its products
+    alone (whole, on the BLAS's own threads) and, on the CPU when it is installed, of PyTorch's, timed
+    in turns; each side's step memory. ``(ours, torch or None)``."""
     xp = backend.xp_for(device)
     theirs = torch_setup(cfg) if device == "cpu" else None
-    forwards, steps = [lambda: model(x)], [step, replay(step_products(step), xp)]
+    with fast.enabled(False, "threads"):
+        products = replay(step_products(step), xp)
+    forwards, steps = [lambda: model(x)], [step, _threads_off(products), _threads_off(step)]
     if theirs is not None:
         import torch
         t_model, t_x, t_step = theirs
@@ -42,20 +52,19 @@ def step_times(model, x, step, cfg, device, repeats):
     else:
         peak, textbook_peak = gpu_peak_memory(step) / 2 ** 20, None
     ours = {"forward_ms": forward[0] * 1e3, "step_ms": train[0] * 1e3, "matmul_floor_ms": train[1] * 1e3,
-            "peak_mb": peak, "textbook_peak_mb": textbook_peak}
+            "threads_off_step_ms": train[2] * 1e3, "peak_mb": peak, "textbook_peak_mb": textbook_peak}
     if theirs is None:
         return ours, None
-    return ours, {"forward_ms": forward[1] * 1e3, "step_ms": train[2] * 1e3, "threads": torch.get_num_threads(),
+    return ours, {"forward_ms": forward[1] * 1e3, "step_ms": train[3] * 1e3, "threads": torch.get_num_threads(),
                   "version": torch.__version__, "peak_mb": rss_growth("torch", cfg)}
 
 
 def blas_info():
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "threadpoolctl not installed (pip install threadpoolctl to see which BLAS kernel ran)"
-    return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
-                     f"threads={i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas")
+    """The BLAS NumPy uses: library, version, kernel, and its own thread count."""
+    from threadpoolctl import threadpool_info
+    with fast.enabled(False, "threads"):
+            return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
+                         f"threads={i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas")
 
 
 def cpu_model():
@@ -82,6 +91,7 @@ def run(quick=False, device="cpu", repeats=None, **overrides):
     return {
         "date": time.strftime("%Y-%m-%d"), "device": device,
         "machine": f"{cpu_model()}, {os.cpu_count()} cores", "numpy": np.__version__, "blas": blas_info(),
+        "threads": fast.THREADS,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"), "config": {**cfg, "widths": list(cfg["widths"])},
         "ours": ours, "torch": theirs, "tricks": trick_table(step, device, repeats), "layers": layers,
         "naive": naive_vs_im2col(device, repeats),

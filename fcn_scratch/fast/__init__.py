@@ -17,6 +17,7 @@ from .loss import cross_entropy_backward, cross_entropy_forward, softmax_in_plac
 from .matmul import matmul_sum_batch_tall_first, tall_first_applies
 from .phase import conv_transpose_phase, conv_transpose_phase_backward, phases_apply
 from .pool import maxpool_backward, maxpool_forward, running_max_applies
+from .relu import relu_backward, relu_forward
 from .switch import TRICKS, enabled, is_on, tricks_off
 from .threads import THREADS, threads_apply
 
@@ -27,5 +28,6 @@ __all__ = [
     "tall_first_applies", "matmul_sum_batch_tall_first",
     "phases_apply", "conv_transpose_phase", "conv_transpose_phase_backward",
     "running_max_applies", "maxpool_forward", "maxpool_backward",
+    "relu_forward", "relu_backward",
     "softmax_in_place_applies", "cross_entropy_forward", "cross_entropy_backward",
 ]

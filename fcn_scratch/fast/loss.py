@@ -9,6 +9,7 @@ further copy is made. The same formulas, in another order of operations, so the
 two routes agree to float rounding (``tests/fast/test_loss.py``).
 """
 from ..backend import get_array_module
+from . import threads
 from .switch import is_on
 
 
@@ -31,15 +32,23 @@ def cross_entropy_forward(logits, labels, valid):
 
     logits (N, C, H, W); labels (N, H, W) class indices (any value where not ``valid``); valid (N, H, W) bool.
     log p[label] = shifted[label] - log(sum exp(shifted)), shifted = logits - max over C.
+    Pixel by pixel, so the batch is split over threads; the loss is summed after.
     """
     xp = get_array_module(logits)
     label_at = label_positions(xp.where(valid, labels, 0).astype(xp.int64), logits.shape[1])
-    work = logits - logits.max(axis=1, keepdims=True)
-    picked = work.reshape(-1)[label_at]
-    xp.exp(work, out=work)
-    total = work.sum(axis=1, keepdims=True)
-    work /= total
-    picked -= xp.log(total[:, 0])
+    work = xp.empty_like(logits)
+    picked = xp.empty(labels.shape, dtype=logits.dtype)
+    per_sample = logits[0].size
+
+    def part(_, samples):
+        shifted = work[samples]
+        xp.subtract(logits[samples], logits[samples].max(axis=1, keepdims=True), out=shifted)
+        picked[samples] = shifted.reshape(-1)[label_at[samples] - samples.start * per_sample]
+        xp.exp(shifted, out=shifted)
+        total = shifted.sum(axis=1, keepdims=True)
+        shifted /= total
+        picked[samples] -= xp.log(total[:, 0])
+    threads.over_batch(logits, part)
     count = int(valid.sum())
     loss = -float((picked * valid).sum()) / count if count else 0.0
     return loss, (work, label_at, valid, count)
@@ -50,7 +59,12 @@ def cross_entropy_backward(cache, grad_loss):
     (so the cache is used up: one backward per forward, as in a PyTorch graph)."""
     grad, label_at, valid, count = cache
     scale = valid * grad.dtype.type(grad_loss / max(count, 1))
-    grad *= scale[:, None]
-    # minus the one-hot of the label, written only where it is 1
-    grad.reshape(-1)[label_at.reshape(-1)] -= scale.reshape(-1)
+    per_sample = grad[0].size
+
+    def part(_, samples):
+        grad[samples] *= scale[samples, None]
+        # minus the one-hot of the label, written only where it is 1
+        positions = label_at[samples].reshape(-1) - samples.start * per_sample
+        grad[samples].reshape(-1)[positions] -= scale[samples].reshape(-1)
+    threads.over_batch(grad, part)
     return grad

@@ -38,6 +38,13 @@ def _from_environment():
 
 
 _off = _from_environment()
+_listeners = []
+
+
+def when_switched(callback):
+    """Call ``callback()`` after every change of the switch (the threads trick gives the BLAS its
+    threads back when it is turned off)."""
+    _listeners.append(callback)
 
 
 def is_on(trick):
@@ -61,7 +68,14 @@ def enabled(flag, *tricks):
         is_on(name)
     previous = set(_off)
     _off = (_off - set(names)) if flag else (_off | set(names))
+    _announce()
     try:
         yield
     finally:
         _off = previous
+        _announce()
+
+
+def _announce():
+    for callback in _listeners:
+        callback()

@@ -3,19 +3,23 @@
 It replaces running a layer's fast route over the whole batch on the calling
 thread. NumPy lets go of the interpreter lock inside copies, ufunc loops and
 matrix products on large arrays, so threads that each take some samples of the
-batch work at the same time. The layers call :func:`over_batch` (or
-:func:`over_axis` for a sum over the batch, split along another axis).
+batch work at the same time. The fast routes call :func:`over_batch` with the
+work of one part; ReLU asks by the named condition :func:`threads_apply`.
 
 The matrix products are split too, each running on the thread that asks for
-it: within a split the BLAS is held to one thread per call (threadpoolctl
-tells it). Left with its own threads, OpenBLAS's workers keep spinning on the
-cores for a while after each product, and the pool's threads would get no core
-to run on (BENCHMARKS.md has the probe).
+it: from the first split on, the BLAS is held to one thread per call
+(threadpoolctl tells it), and it gets its threads back when the trick is
+turned off (``fast.enabled(False, "threads")``). Left with its own threads,
+OpenBLAS's workers keep spinning on the cores for a while after each product,
+and the pool's threads would get no core to run on (BENCHMARKS.md has the
+probe). So while the trick is on, matrix products in the rest of the process
+run on one thread too.
 
 Why the numbers are the same: each part writes its own slice of the outputs
 and computes every sample by the same operations, in the same order, as one
-thread does. A sum over the batch is split along another axis, never along
-the batch. A matrix product gives the same bits on one BLAS thread as on
+thread does. Sums over the batch (the weight and bias gradients, the loss)
+are left whole, on the calling thread: NumPy may add in another order when an
+array is cut. A matrix product gives the same bits on one BLAS thread as on
 several: the BLAS splits the output between its threads, never a sum.
 ``tests/fast/test_threads.py`` holds every layer and a whole training step to it.
 
@@ -24,11 +28,10 @@ use). Work smaller than :data:`MIN_BYTES_PER_PART` per part stays on fewer
 threads (starting a part costs tens of microseconds). On the GPU nothing is split.
 """
 import concurrent.futures
-import contextlib
 import os
 
 from ..backend import get_array_module
-from .switch import is_on
+from .switch import is_on, when_switched
 
 # Parts smaller than this cost more to hand to a thread than they save (BENCHMARKS.md).
 MIN_BYTES_PER_PART = 256 * 2 ** 10
@@ -45,7 +48,7 @@ def _from_environment():
 
 THREADS = _from_environment()
 _pool = None
-_blas = None
+_blas_held = None
 
 
 def _workers():
@@ -55,18 +58,29 @@ def _workers():
     return _pool
 
 
-def _blas_controller():
-    global _blas
-    if _blas is None:
+def _hold_blas():
+    """From now on, one BLAS thread per call (until :func:`_release_blas`)."""
+    global _blas_held
+    if _blas_held is None:
         from threadpoolctl import ThreadpoolController
-        _blas = ThreadpoolController().select(user_api="blas")
-    return _blas
+        _blas_held = ThreadpoolController().limit(limits=1, user_api="blas")
+
+
+def _release_blas():
+    """Give the BLAS its threads back when the trick is off."""
+    global _blas_held
+    if _blas_held is not None and not is_on("threads"):
+        _blas_held.restore_original_limits()
+        _blas_held = None
+
+
+when_switched(_release_blas)
 
 
 def threads_apply(x):
     """The named condition for :func:`over_batch`: the ``threads`` trick is on, there is more than one
-    thread, and ``x`` is a NumPy array (GPU work is already spread over the device)."""
-    return is_on("threads") and THREADS > 1 and get_array_module(x).__name__ == "numpy"
+    thread, and ``x`` is a NumPy array with a batch axis (GPU work is already spread over the device)."""
+    return is_on("threads") and THREADS > 1 and x.ndim > 0 and get_array_module(x).__name__ == "numpy"
 
 
 def parts(length, nbytes, x):
@@ -77,32 +91,25 @@ def parts(length, nbytes, x):
     return [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
 
 
-@contextlib.contextmanager
-def _blas_on_calling_thread(hold):
-    # Held for a part that runs alone too: a product on the BLAS's own threads would set them
-    # spinning through the parts that follow.
-    if not hold:
-        yield
-        return
-    with _blas_controller().limit(limits=1):
-        yield
-
-
 def run(work, slices, x):
     """Call ``work(k, slices[k])`` for every ``k``, the first on this thread, the rest on the pool's,
     and return when all are done (an exception in any of them is raised here). ``x`` is an array of
-    the work: where :func:`threads_apply` holds for it, every BLAS call inside runs on one thread."""
-    with _blas_on_calling_thread(threads_apply(x)):
-        pending = [_workers().submit(work, k, part) for k, part in enumerate(slices) if k > 0]
-        try:
-            if slices:
-                work(0, slices[0])
-        finally:
-            for future in pending:
-                future.result()
+    the work: where :func:`threads_apply` holds for it, the BLAS runs on one thread per call."""
+    if threads_apply(x):
+        # also for a part that runs alone: a product on the BLAS's own threads would set them
+        # spinning through the parts that follow
+        _hold_blas()
+    pending = [_workers().submit(work, k, part) for k, part in enumerate(slices) if k > 0]
+    try:
+        if slices:
+            work(0, slices[0])
+    finally:
+        for future in pending:
+            future.result()
 
 
 def over_batch(x, work, nbytes=None):
     """``work(k, samples)`` over the batch of ``x`` (N, ...), split in parts; ``nbytes`` is the size of
     the work (default: ``x``'s)."""
     run(work, parts(x.shape[0], x.nbytes if nbytes is None else nbytes, x), x)
+

@@ -1,5 +1,5 @@
 """ReLU: max(0, x)."""
-from .. import backend
+from .. import backend, fast
 from .base import Layer
 
 
@@ -26,6 +26,9 @@ class ReLU(Layer):
 
     def forward(self, x):
         self.check_input(x, ndim=None)
+        if fast.threads_apply(x):
+            y, self.cache = fast.relu_forward(x, self.inplace)
+            return y
         xp = backend.get_array_module(x)
         mask = x > 0
         self.cache = mask
@@ -34,5 +37,7 @@ class ReLU(Layer):
     def backward(self, grad_out):
         mask = self.saved()
         self.check_grad(grad_out, mask.shape)
+        if fast.threads_apply(grad_out):
+            return fast.relu_backward(grad_out, mask, self.inplace)
         xp = backend.get_array_module(grad_out)
         return xp.multiply(grad_out, mask, out=grad_out if self.inplace else None, dtype=grad_out.dtype)

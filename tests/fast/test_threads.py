@@ -1,0 +1,172 @@
+"""The threads trick: every layer, and a whole training step, give the bits one thread gives."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from fcn_scratch import fast
+from fcn_scratch.fast import threads
+from fcn_scratch.layers import ConvTranspose2d, Conv2d, MaxPool2d, ReLU, SoftmaxCrossEntropy
+from fcn_scratch.models import build
+from fcn_scratch.optim import SGD
+
+
+@pytest.fixture
+def split_small(monkeypatch):
+    """Three threads, and parts of any size: the small arrays of a test are split too, unevenly."""
+    monkeypatch.setattr(threads, "THREADS", 3)
+    monkeypatch.setattr(threads, "MIN_BYTES_PER_PART", 1)
+
+
+def _both_ways(fn):
+    """``fn()`` with the threads trick on and off: ``(on, off)``, each a list of copied arrays."""
+    def copies():
+        return [np.array(a, copy=True) for a in fn()]
+    on = copies()
+    with fast.enabled(False, "threads"):
+        off = copies()
+    return on, off
+
+
+def _assert_same_bits(on, off):
+    assert len(on) == len(off)
+    for k, (a, b) in enumerate(zip(on, off)):
+        assert a.dtype == b.dtype and a.shape == b.shape, k
+        np.testing.assert_array_equal(a, b, err_msg=f"output {k}")
+
+
+def _layer_through(layer, x, dy_seed, *backward_args):
+    def run():
+        y = layer(x.copy())
+        dy = np.random.default_rng(dy_seed).standard_normal(y.shape).astype(y.dtype)
+        dx = layer.backward(dy, *backward_args)
+        return [y, dx] + [layer.grads[name] for name in sorted(layer.grads)]
+    return run
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("c_in,c_out,k,s,p", [(3, 8, 3, 1, 1), (8, 4, 3, 1, 1), (4, 6, 3, 2, 1), (5, 5, 1, 1, 0),
+                                              (6, 3, (3, 5), 1, (1, 2)), (4, 4, 7, 1, 0)])
+def test_conv2d(split_small, rng, dtype, c_in, c_out, k, s, p):
+    conv = Conv2d(c_in, c_out, k, stride=s, padding=p, rng=rng, dtype=dtype)
+    conv.params["bias"][...] = rng.standard_normal(c_out)
+    x = rng.standard_normal((5, c_in, 13, 11)).astype(dtype)
+    _assert_same_bits(*_both_ways(_layer_through(conv, x, 1)))
+
+
+@pytest.mark.parametrize("c_in,c_out,k,s,op", [(4, 3, 4, 2, 0), (3, 3, 16, 8, 0), (2, 5, 4, 2, 1), (3, 2, 6, 3, 2)])
+def test_conv_transpose2d_by_phases(split_small, rng, c_in, c_out, k, s, op):
+    layer = ConvTranspose2d(c_in, c_out, k, stride=s, output_padding=op, rng=rng, dtype=np.float32)
+    layer.params["bias"][...] = rng.standard_normal(c_out)
+    assert fast.phases_apply(layer)
+    x = rng.standard_normal((5, c_in, 6, 7)).astype(np.float32)
+    _assert_same_bits(*_both_ways(_layer_through(layer, x, 2)))
+
+
+@pytest.mark.parametrize("k,s,p,ceil", [(2, 2, 0, False), (2, 2, 0, True), (3, 2, 1, True), (3, 1, 1, False)])
+def test_max_pool(split_small, rng, k, s, p, ceil):
+    pool = MaxPool2d(k, s, padding=p, ceil_mode=ceil)
+    x = rng.integers(-3, 3, (5, 4, 11, 9)).astype(np.float32)       # ties in many windows
+    _assert_same_bits(*_both_ways(_layer_through(pool, x, 3)))
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_relu(split_small, rng, inplace):
+    x = rng.standard_normal((5, 4, 7, 3)).astype(np.float32)
+    x[0, 0, 0] = 0.0
+    _assert_same_bits(*_both_ways(_layer_through(ReLU(inplace=inplace), x, 4)))
+
+
+def test_softmax_cross_entropy(split_small, rng):
+    logits = rng.standard_normal((5, 6, 9, 7)).astype(np.float32) * 4
+    labels = rng.integers(0, 6, (5, 9, 7))
+    labels[1, :3] = 255
+
+    def run():
+        loss = SoftmaxCrossEntropy()
+        value = loss(logits.copy(), labels)
+        return [np.array(value), loss.backward(0.5)]
+    _assert_same_bits(*_both_ways(run))
+
+
+def _train(steps):
+    model = build("fcn8s", num_classes=4, widths=(4, 8, 8, 16, 16), convs_per_block=2, fc_channels=16,
+                  dropout=0.5, rng=np.random.default_rng(0))
+    for name in ("score_fr", "score_pool4", "score_pool3"):
+        weight = model.layers[name].params["weight"]
+        weight[...] = np.random.default_rng(1).standard_normal(weight.shape) * 0.1
+    data = np.random.default_rng(2)
+    x = data.standard_normal((5, 3, 48, 40)).astype(np.float32)
+    labels = data.integers(0, 4, (5, 48, 40))
+    loss, optimizer, losses = SoftmaxCrossEntropy(), SGD(model, lr=1e-2, momentum=0.9), []
+    for _ in range(steps):
+        losses.append(np.array(loss(model(x), labels)))
+        model.backward(loss.backward(), input_grad=False)
+        optimizer.step()
+    return losses + [value for _, value in sorted(model.state_dict().items())]
+
+
+def test_training_steps_of_fcn8s_are_the_same_bits(split_small):
+    _assert_same_bits(*_both_ways(lambda: _train(3)))
+
+
+def test_training_steps_on_the_real_pool_are_the_same_bits():
+    """With the machine's own thread count and size threshold."""
+    _assert_same_bits(*_both_ways(lambda: _train(2)))
+
+
+def test_parts_cover_the_batch_evenly(split_small):
+    x = np.zeros((7, 2))
+    assert threads.parts(7, 10 ** 6, x) == [slice(0, 2), slice(2, 4), slice(4, 7)]
+    assert threads.parts(2, 10 ** 6, x) == [slice(0, 1), slice(1, 2)]
+    with fast.enabled(False, "threads"):
+        assert threads.parts(7, 10 ** 6, x) == [slice(0, 7)]
+
+
+def test_small_work_stays_on_one_thread(monkeypatch):
+    monkeypatch.setattr(threads, "THREADS", 4)
+    x = np.zeros((8, 2))
+    assert threads.parts(8, threads.MIN_BYTES_PER_PART - 1, x) == [slice(0, 8)]
+    assert len(threads.parts(8, 2 * threads.MIN_BYTES_PER_PART, x)) == 2
+    assert len(threads.parts(8, 100 * threads.MIN_BYTES_PER_PART, x)) == 4
+
+
+def test_an_error_in_a_part_is_raised_by_the_caller(split_small):
+    def work(k, samples):
+        if k == 2:
+            raise ArithmeticError(f"part {k} failed")
+    with pytest.raises(ArithmeticError, match="part 2 failed"):
+        threads.over_batch(np.zeros((6, 1000)), work)
+
+
+def _blas_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_the_blas_runs_one_thread_while_threads_split_and_gets_its_threads_back(split_small):
+    with fast.enabled(False, "threads"):
+        own = _blas_threads()
+    threads.over_batch(np.zeros((4, 1000)), lambda k, samples: None)
+    assert _blas_threads() == [1] * len(own)
+    with fast.enabled(False, "threads"):
+        assert _blas_threads() == own
+
+
+@pytest.mark.parametrize("value,expected", [("1", "1"), ("3", "3"), ("", "cores")])
+def test_thread_count_from_the_environment(value, expected):
+    code = "import os; from fcn_scratch import fast; print(fast.THREADS, len(os.sched_getaffinity(0)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"FCN_SCRATCH_THREADS": value, "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    count, cores = done.stdout.split()
+    assert count == (cores if expected == "cores" else expected)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_thread_count_is_named(value):
+    done = subprocess.run([sys.executable, "-c", "import fcn_scratch.fast"], capture_output=True, text=True,
+                          env={"FCN_SCRATCH_THREADS": value, "PATH": ""})
+    assert done.returncode != 0
+    assert f"FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got {value!r}" in done.stderr
