@@ -33,6 +33,7 @@ from .im2col import col2im_into, im2col_into
 from . import threads
 from .matmul import matmul_sum_batch_tall_first, tall_first_applies
 from .switch import is_on
+from .work import shared_work_array
 
 
 def phases_apply(layer):
@@ -76,11 +77,13 @@ def conv_transpose_phase(x, weight, stride, out_hw):
     full = tuple(out_hw) == (hb * sh, wb * sw)
     y = (xp.empty if full else xp.zeros)((n, c_out) + tuple(out_hw), dtype=x.dtype)
 
+    z = shared_work_array((n, c_out * sh * sw, hb * wb), x.dtype, xp)
+
     def part(_, samples):
         im2col_into(cols[samples], x[samples], (m, q), (1, 1), (m - 1, q - 1))
-        z = matmul(kernel, cols[samples])
+        matmul(kernel, cols[samples], out=z[samples])
         blocks = y[samples, :, :hb * sh, :wb * sw].reshape(-1, c_out, hb, sh, wb, sw)
-        blocks[...] = z.reshape(-1, c_out, sh, sw, hb, wb).transpose(0, 1, 4, 2, 5, 3)
+        blocks[...] = z[samples].reshape(-1, c_out, sh, sw, hb, wb).transpose(0, 1, 4, 2, 5, 3)
     threads.over_batch(x, part, nbytes=cols.nbytes + y.nbytes)
     return y, cols
 
@@ -98,7 +101,7 @@ def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride, weigh
     _, c_out, kh, kw = weight.shape
     (sh, sw), m, q = stride, kh // stride[0], kw // stride[1]
     hb, wb = h + m - 1, w + q - 1
-    dz = xp.empty((n, c_out * sh * sw, hb * wb), dtype=grad_out.dtype)
+    dz = shared_work_array((n, c_out * sh * sw, hb * wb), grad_out.dtype, xp)
     kernel_t = phase_kernel(weight, stride).T
     dx = xp.empty(x_shape, dtype=grad_out.dtype)
 
