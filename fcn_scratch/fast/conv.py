@@ -45,7 +45,7 @@ def forward_in_parts(layer, x):
         matmul(w_col, cols[samples], out=y[samples])
         if bias is not None:
             y[samples] += bias[:, None]
-    threads.over_batch(x, part, nbytes=cols.nbytes)
+    threads.over_batch(x, part, nbytes=cols.nbytes, kind="products")
     return y, cols
 
 
@@ -68,7 +68,7 @@ def _in_chunks(route, grad_out, x_shape, rows, length):
     xp = get_array_module(grad_out)
     n = x_shape[0]
     per_sample = rows * length * grad_out.dtype.itemsize
-    slices = threads.parts(n, n * per_sample, grad_out)
+    slices = threads.parts(n, n * per_sample, grad_out, kind="products")
     chunk = max(part.stop - part.start for part in slices)
     if is_on("kept_buffers"):
         chunk = min(chunk, buffers.samples_per_chunk(per_sample * len(slices), n))

@@ -84,7 +84,7 @@ def conv_transpose_phase(x, weight, stride, out_hw):
         matmul(kernel, cols[samples], out=z[samples])
         blocks = y[samples, :, :hb * sh, :wb * sw].reshape(-1, c_out, hb, sh, wb, sw)
         blocks[...] = z[samples].reshape(-1, c_out, sh, sw, hb, wb).transpose(0, 1, 4, 2, 5, 3)
-    threads.over_batch(x, part, nbytes=cols.nbytes + y.nbytes)
+    threads.over_batch(x, part, nbytes=cols.nbytes + y.nbytes, kind="products")
     return y, cols
 
 
@@ -109,7 +109,7 @@ def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride, weigh
         blocks = grad_out[samples, :, :hb * sh, :wb * sw].reshape(-1, c_out, hb, sh, wb, sw)
         dz[samples].reshape(-1, c_out, sh, sw, hb, wb)[...] = blocks.transpose(0, 1, 3, 5, 2, 4)
         col2im_into(dx[samples], matmul(kernel_t, dz[samples]), (m, q), (1, 1), (m - 1, q - 1))
-    threads.over_batch(grad_out, part, nbytes=dz.nbytes + dx.nbytes)
+    threads.over_batch(grad_out, part, nbytes=dz.nbytes + dx.nbytes, kind="products")
     d_weight = None
     if weight_grad:
         sum_batch = matmul_sum_batch_tall_first if tall_first_applies() else matmul_sum_batch

@@ -24,8 +24,8 @@ several: the BLAS splits the output between its threads, never a sum.
 ``tests/fast/test_threads.py`` holds every layer and a whole training step to it.
 
 How many threads: ``FCN_SCRATCH_THREADS`` (default: the cores this process may
-use). Work smaller than :data:`MIN_BYTES_PER_PART` per part stays on fewer
-threads (starting a part costs tens of microseconds). On the GPU nothing is split.
+use). Work smaller than :data:`MIN_PART_BYTES` per part stays on fewer threads
+(handing a part to a thread costs tens of microseconds). On the GPU nothing is split.
 """
 import concurrent.futures
 import os
@@ -33,8 +33,9 @@ import os
 from ..backend import get_array_module
 from .switch import is_on, when_switched
 
-# Parts smaller than this cost more to hand to a thread than they save (BENCHMARKS.md).
-MIN_BYTES_PER_PART = 256 * 2 ** 10
+# Below this many bytes per part, handing work to a thread costs more than it saves (BENCHMARKS.md):
+# counted in column matrix for work with matrix products, in array for copies and elementwise work.
+MIN_PART_BYTES = {"products": 256 * 2 ** 10, "copies": 1536 * 2 ** 10}
 
 
 def _from_environment():
@@ -83,10 +84,10 @@ def threads_apply(x):
     return is_on("threads") and THREADS > 1 and x.ndim > 0 and get_array_module(x).__name__ == "numpy"
 
 
-def parts(length, nbytes, x):
-    """``length`` split into contiguous slices, one per thread (fewer for small work, one when
-    :func:`threads_apply` is False), as even as they can be."""
-    count = min(length, THREADS, max(1, nbytes // MIN_BYTES_PER_PART)) if threads_apply(x) else 1
+def parts(length, nbytes, x, kind="copies"):
+    """``length`` split into contiguous slices, one per thread (fewer for work of fewer than
+    ``MIN_PART_BYTES[kind]`` bytes a part, one when :func:`threads_apply` is False), as even as can be."""
+    count = min(length, THREADS, max(1, nbytes // MIN_PART_BYTES[kind])) if threads_apply(x) else 1
     bounds = [length * k // count for k in range(count + 1)]
     return [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
 
@@ -108,8 +109,8 @@ def run(work, slices, x):
             future.result()
 
 
-def over_batch(x, work, nbytes=None):
+def over_batch(x, work, nbytes=None, kind="copies"):
     """``work(k, samples)`` over the batch of ``x`` (N, ...), split in parts; ``nbytes`` is the size of
-    the work (default: ``x``'s)."""
-    run(work, parts(x.shape[0], x.nbytes if nbytes is None else nbytes, x), x)
+    the work (default: ``x``'s), ``kind`` "products" where it has matrix products, else "copies"."""
+    run(work, parts(x.shape[0], x.nbytes if nbytes is None else nbytes, x, kind), x)
 

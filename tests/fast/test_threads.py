@@ -17,7 +17,7 @@ from fcn_scratch.optim import SGD
 def split_small(monkeypatch):
     """Three threads, and parts of any size: the small arrays of a test are split too, unevenly."""
     monkeypatch.setattr(threads, "THREADS", 3)
-    monkeypatch.setattr(threads, "MIN_BYTES_PER_PART", 1)
+    monkeypatch.setattr(threads, "MIN_PART_BYTES", {"products": 1, "copies": 1})
 
 
 def _both_ways(fn):
@@ -125,12 +125,13 @@ def test_parts_cover_the_batch_evenly(split_small):
         assert threads.parts(7, 10 ** 6, x) == [slice(0, 7)]
 
 
-def test_small_work_stays_on_one_thread(monkeypatch):
+@pytest.mark.parametrize("kind", ["products", "copies"])
+def test_small_work_stays_on_fewer_threads(monkeypatch, kind):
     monkeypatch.setattr(threads, "THREADS", 4)
-    x = np.zeros((8, 2))
-    assert threads.parts(8, threads.MIN_BYTES_PER_PART - 1, x) == [slice(0, 8)]
-    assert len(threads.parts(8, 2 * threads.MIN_BYTES_PER_PART, x)) == 2
-    assert len(threads.parts(8, 100 * threads.MIN_BYTES_PER_PART, x)) == 4
+    x, least = np.zeros((8, 2)), threads.MIN_PART_BYTES[kind]
+    assert threads.parts(8, least - 1, x, kind) == [slice(0, 8)]
+    assert len(threads.parts(8, 2 * least, x, kind)) == 2
+    assert len(threads.parts(8, 100 * least, x, kind)) == 4
 
 
 def test_an_error_in_a_part_is_raised_by_the_caller(split_small):
