@@ -303,9 +303,9 @@ def main(argv=None):
 def _users_error(exc):
     """The one line to print for an error the user can act on (a bad value, file, folder or device, a
     diverged run), or None for anything else."""
-    from .train import TrainingDiverged
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.strerror or exc}: {exc.filename}"
-    if isinstance(exc, (ValueError, OSError, backend.BackendError, TrainingDiverged)):
-        return str(exc)
-    return None
+    if isinstance(exc, (ValueError, OSError, backend.BackendError)):
+        return str(exc)                 # a bad FCN_SCRATCH_* variable too, before the package could load
+    from .train import TrainingDiverged
+    return str(exc) if isinstance(exc, TrainingDiverged) else None

@@ -37,7 +37,8 @@ def _backward(layer, name, grad):
 
 def layer_table(model, x, device, repeats):
     """A row per layer: forward and backward ms with the tricks on and off; for layers with products,
-    the forward's GFLOP, its products alone (``gemm_ms``) and how far the forward is from them."""
+    the forward's GFLOP, its products alone (``gemm_ms``, whole, on the BLAS's own threads) and how
+    far the forward is from them."""
     xp = backend.xp_for(device)
     rows = []
     for name, inp in layer_inputs(model, x).items():
@@ -49,10 +50,11 @@ def layer_table(model, x, device, repeats):
             with fast.enabled(on):      # the timed forwards leave the cache backward reads on this route
                 row[label + "forward_ms"] = timeit(lambda: layer(inp), device, repeats) * 1e3
                 row[label + "backward_ms"] = timeit(_backward(layer, name, grad), device, repeats) * 1e3
-        products = step_products(lambda: layer(inp))
+        with fast.enabled(False, "threads"):    # the products whole, on the BLAS's own threads
+            products = step_products(lambda: layer(inp))
+            gemm = timeit(replay(products, xp), device, repeats) if products else None
         if products:
             f = flops(products)
-            gemm = timeit(replay(products, xp), device, repeats)
             row.update(gflop=f / 1e9, gemm_ms=gemm * 1e3, fwd_gflops=f / row["forward_ms"] / 1e6,
                        gemm_gflops=f / gemm / 1e9, fwd_over_gemm=row["forward_ms"] / 1e3 / gemm)
         rows.append(row)
