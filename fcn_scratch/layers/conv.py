@@ -71,8 +71,8 @@ class Conv2d(Layer):
         dy = grad_out.reshape(n, self.out_channels, -1)
         weight = self.params["weight"]
         if self.needs_grad("weight"):
-            if fast.tall_first_applies():
-                self.grads["weight"] = fast.matmul_sum_batch_tall_first(dy, cols).reshape(weight.shape)
+            if fast.sum_batch_applies():
+                self.grads["weight"] = fast.matmul_sum_batch(dy, cols).reshape(weight.shape)
             else:
                 self.grads["weight"] = matmul_sum_batch(dy, cols).reshape(weight.shape)
         if self.needs_grad("bias"):
