@@ -30,6 +30,8 @@ use). Work smaller than :data:`MIN_PART_BYTES` per part stays on fewer threads
 import concurrent.futures
 import os
 
+from threadpoolctl import ThreadpoolController
+
 from ..backend import get_array_module
 from .switch import is_on, when_switched
 
@@ -63,7 +65,6 @@ def _hold_blas():
     """From now on, one BLAS thread per call (until :func:`_release_blas`)."""
     global _blas_held
     if _blas_held is None:
-        from threadpoolctl import ThreadpoolController
         _blas_held = ThreadpoolController().limit(limits=1, user_api="blas")
 
 
@@ -87,7 +88,7 @@ def threads_apply(x):
 def parts(length, nbytes, x, kind="copies"):
     """``length`` split into contiguous slices, one per thread (fewer for work of fewer than
     ``MIN_PART_BYTES[kind]`` bytes a part, one when :func:`threads_apply` is False), as even as can be."""
-    count = min(length, THREADS, max(1, nbytes // MIN_PART_BYTES[kind])) if threads_apply(x) else 1
+    count = max(1, min(length, THREADS, nbytes // MIN_PART_BYTES[kind])) if threads_apply(x) else 1
     bounds = [length * k // count for k in range(count + 1)]
     return [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
 

@@ -121,6 +121,7 @@ def test_parts_cover_the_batch_evenly(split_small):
     x = np.zeros((7, 2))
     assert threads.parts(7, 10 ** 6, x) == [slice(0, 2), slice(2, 4), slice(4, 7)]
     assert threads.parts(2, 10 ** 6, x) == [slice(0, 1), slice(1, 2)]
+    assert threads.parts(0, 10 ** 6, x) == [slice(0, 0)]
     with fast.enabled(False, "threads"):
         assert threads.parts(7, 10 ** 6, x) == [slice(0, 7)]
 
