@@ -14,7 +14,9 @@ class ReLU(Layer):
     activation's size per call, which in a net's first block saves the
     allocation and first touch of an 8 MB array twice per step. Only for
     arrays nothing else reads afterwards, such as a convolution's fresh output
-    inside a model; the layer then keeps just the one-byte mask.
+    inside a model; the layer then keeps just the one-byte mask. On the CPU
+    the batch is split over threads where that trick applies
+    (:mod:`fcn_scratch.fast.relu`): the same two operations, the same numbers.
     """
 
     def __init__(self, inplace=False):
