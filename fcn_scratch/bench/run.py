@@ -4,6 +4,7 @@ import platform
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_info
 
 from .. import backend, fast
 from .layers import layer_table, naive_vs_im2col
@@ -61,9 +62,8 @@ def step_times(model, x, step, cfg, device, repeats):
 
 def blas_info():
     """The BLAS NumPy uses: library, version, kernel, and its own thread count."""
-    from threadpoolctl import threadpool_info
     with fast.enabled(False, "threads"):
-            return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
+        return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
                          f"threads={i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas")
 
 

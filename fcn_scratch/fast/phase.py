@@ -29,8 +29,8 @@ im2col of the small input and one transpose of the output (BENCHMARKS.md).
 """
 from ..backend import get_array_module
 from ..functional import matmul
-from .im2col import col2im_into, im2col_into
 from . import threads
+from .im2col import col2im_into, im2col_into
 from .matmul import matmul_sum_batch as fast_sum_batch
 from .switch import is_on
 from .work import shared_work_array
@@ -76,7 +76,6 @@ def conv_transpose_phase(x, weight, stride, out_hw):
     kernel = phase_kernel(weight, stride)
     full = tuple(out_hw) == (hb * sh, wb * sw)
     y = (xp.empty if full else xp.zeros)((n, c_out) + tuple(out_hw), dtype=x.dtype)
-
     z = shared_work_array((n, c_out * sh * sw, hb * wb), x.dtype, xp)
 
     def part(_, samples):
