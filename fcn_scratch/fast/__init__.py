@@ -9,8 +9,8 @@ test in ``tests/fast/``. A layer asks for a trick by a named condition
 :func:`enabled` (or ``FCN_SCRATCH_FAST=0``) turns the tricks off, all or one
 at a time. ``python -m fcn_scratch.bench`` prints what each one buys.
 """
-from .conv import (col2im_in_chunks_applies, flipped_kernel_applies, input_grad_col2im_in_chunks,
-                   input_grad_flipped_kernel)
+from .conv import (col2im_in_chunks_applies, columns_rebuilt_apply, flipped_kernel_applies,
+                   input_grad_col2im_in_chunks, input_grad_flipped_kernel, rebuild_columns)
 from .conv import forward_in_parts as conv_forward_in_parts
 from .im2col import columns_apply
 from .loss import cross_entropy_backward, cross_entropy_forward, softmax_in_place_applies
@@ -23,7 +23,7 @@ from .threads import THREADS, threads_apply
 
 __all__ = [
     "TRICKS", "enabled", "is_on", "tricks_off", "THREADS", "threads_apply",
-    "columns_apply", "conv_forward_in_parts",
+    "columns_apply", "conv_forward_in_parts", "columns_rebuilt_apply", "rebuild_columns",
     "flipped_kernel_applies", "input_grad_flipped_kernel", "col2im_in_chunks_applies", "input_grad_col2im_in_chunks",
     "sum_batch_applies", "matmul_sum_batch", "matmul_sum_batch_tall_first", "matmul_sum_batch_one_product",
     "phases_apply", "conv_transpose_phase", "conv_transpose_phase_backward",

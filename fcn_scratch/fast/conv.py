@@ -26,16 +26,29 @@ from .. import buffers
 from ..backend import get_array_module
 from ..functional import matmul
 from . import threads
-from .im2col import col2im_into, column_array, fill_columns
+from .im2col import col2im_into, column_array, column_shape, fill_columns
 from .switch import is_on
 from .work import shared_work_array
+
+# A convolution reading at most this many channels (an image) rebuilds its columns in backward.
+REBUILT_MAX_CHANNELS = 3
+
+
+def columns_rebuilt_apply(layer):
+    """The named condition for :func:`rebuild_columns`: the ``rebuilt_columns`` trick is on and
+    ``layer`` (a Conv2d) reads at most :data:`REBUILT_MAX_CHANNELS` channels."""
+    return is_on("rebuilt_columns") and layer.in_channels <= REBUILT_MAX_CHANNELS
 
 
 def forward_in_parts(layer, x):
     """``(y, cols)`` of ``layer`` (a Conv2d) on x (N, C_in, H, W): y (N, C_out, H_out*W_out) and the
-    column matrix, kept in the layer's work array ``"cols"`` for backward."""
+    column matrix, kept in the layer's work array ``"cols"`` for backward (in the work array all
+    layers share where :func:`columns_rebuilt_apply`: backward makes them again)."""
     xp = get_array_module(x)
-    cols = column_array(layer, "cols", x, layer.kernel_size, layer.stride, layer.padding)
+    if columns_rebuilt_apply(layer):
+        cols = shared_work_array(column_shape(x.shape, layer.kernel_size, layer.stride, layer.padding), x.dtype, xp)
+    else:
+        cols = column_array(layer, "cols", x, layer.kernel_size, layer.stride, layer.padding)
     y = xp.empty((x.shape[0], layer.out_channels, cols.shape[2]), dtype=x.dtype)
     w_col = layer.params["weight"].reshape(layer.out_channels, -1)
     bias = layer.params.get("bias")
@@ -47,6 +60,23 @@ def forward_in_parts(layer, x):
             y[samples] += bias[:, None]
     threads.over_batch(x, part, nbytes=cols.nbytes, kind="products")
     return y, cols
+
+
+def rebuild_columns(layer, x):
+    """``im2col(x)`` (N, C_in*kh*kw, H_out*W_out) made again in backward, in the shared work array.
+
+    The first convolution reads the image: 3 channels, whose column matrix
+    is 9 times the image and the cheapest of all to fill. Keeping x and
+    filling the columns again for the weight gradient gives the same numbers
+    and keeps the larger array only while it is used.
+    """
+    xp = get_array_module(x)
+    cols = shared_work_array(column_shape(x.shape, layer.kernel_size, layer.stride, layer.padding), x.dtype, xp)
+
+    def part(_, samples):
+        fill_columns(cols[samples], x[samples], layer.kernel_size, layer.stride, layer.padding)
+    threads.over_batch(x, part, nbytes=cols.nbytes)
+    return cols
 
 
 def flipped_kernel_applies(layer):

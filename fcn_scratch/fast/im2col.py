@@ -37,13 +37,17 @@ def flat_shifts_apply(x_shape, kernel_size, stride, padding):
             and h * w <= FLAT_SHIFT_MAX_PIXELS)
 
 
+def column_shape(x_shape, kernel_size, stride, padding):
+    """The shape of ``im2col(x)``: (N, C*kh*kw, H_out*W_out) for x (N, C, H, W)."""
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    return n, c * kh * kw, conv_output_size(h, kh, sh, ph) * conv_output_size(w, kw, sw, pw)
+
+
 def column_array(owner, name, x, kernel_size, stride, padding):
     """``owner``'s work array ``name`` shaped for ``im2col(x)`` (N, C*kh*kw, H_out*W_out), unfilled."""
-    xp = get_array_module(x)
-    n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
-    shape = (n, c * kh * kw, conv_output_size(h, kh, sh, ph) * conv_output_size(w, kw, sw, pw))
-    return work_array(owner, name, shape, x.dtype, xp)
+    return work_array(owner, name, column_shape(x.shape, kernel_size, stride, padding), x.dtype,
+                      get_array_module(x))
 
 
 def fill_columns(out, x, kernel_size, stride, padding):

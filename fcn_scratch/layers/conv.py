@@ -54,7 +54,8 @@ class Conv2d(Layer):
             y = matmul(w_col, cols)                               # (N, C_out, H_out*W_out)
             if "bias" in self.params:
                 y += self.params["bias"][:, None]
-        self.cache = (x.shape, cols)
+        rebuilt = fast.columns_apply() and fast.columns_rebuilt_apply(self)
+        self.cache = (x.shape, x if rebuilt else cols, rebuilt)    # rebuilt: backward fills cols again
         return y.reshape(n, self.out_channels, ho, wo)
 
     def backward(self, grad_out, input_grad=True):
@@ -65,12 +66,14 @@ class Conv2d(Layer):
         and a col2im over the full-size image), as PyTorch does for an input
         that does not require a gradient.
         """
-        x_shape, cols = self.saved()
+        x_shape, cols, rebuilt = self.saved()
         n = x_shape[0]
         self.check_grad(grad_out, (n, self.out_channels) + self.output_size(*x_shape[2:]))
         dy = grad_out.reshape(n, self.out_channels, -1)
         weight = self.params["weight"]
         if self.needs_grad("weight"):
+            if rebuilt:
+                cols = fast.rebuild_columns(self, cols)
             if fast.sum_batch_applies():
                 self.grads["weight"] = fast.matmul_sum_batch(dy, cols).reshape(weight.shape)
             else:

@@ -52,3 +52,22 @@ def test_chunks_of_one_sample_equal_the_whole_batch(monkeypatch, rng, c_in, c_ou
     assert buffers.samples_per_chunk(10 ** 6, 5) == 1
     conv(x)
     np.testing.assert_array_equal(conv.backward(dy), whole)
+
+
+@pytest.mark.parametrize("c_in,rebuilt", [(3, True), (1, True), (4, False)])
+def test_rebuilt_columns_give_the_same_gradients_and_keep_no_column_matrix(rng, c_in, rebuilt):
+    conv = Conv2d(c_in, 5, 3, padding=1, rng=rng, dtype=np.float64)
+    x = rng.standard_normal((3, c_in, 9, 8))
+    dy = rng.standard_normal((3, 5, 9, 8))
+    assert fast.columns_rebuilt_apply(conv) == rebuilt
+    grads = []
+    for on in (True, False):
+        buffers.release(conv)
+        with fast.enabled(on, "rebuilt_columns"):
+            conv(x)
+            dx = conv.backward(dy)
+        kept = buffers._kept.get(conv, {})
+        assert any(name == "cols" for name, _ in kept) == (not (on and rebuilt))
+        grads.append([dx, conv.grads["weight"].copy(), conv.grads["bias"].copy()])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
