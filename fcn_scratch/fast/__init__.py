@@ -14,7 +14,7 @@ from .conv import (col2im_in_chunks_applies, columns_rebuilt_apply, flipped_kern
 from .conv import forward_in_parts as conv_forward_in_parts
 from .im2col import columns_apply
 from .loss import cross_entropy_backward, cross_entropy_forward, softmax_in_place_applies
-from .matmul import matmul_sum_batch, matmul_sum_batch_one_product, matmul_sum_batch_tall_first, sum_batch_applies
+from .matmul import matmul_sum_batch_tall_first, tall_first_applies
 from .phase import conv_transpose_phase, conv_transpose_phase_backward, phases_apply
 from .pool import maxpool_backward, maxpool_forward, running_max_applies
 from .relu import relu_backward, relu_forward
@@ -25,7 +25,7 @@ __all__ = [
     "TRICKS", "enabled", "is_on", "tricks_off", "THREADS", "threads_apply",
     "columns_apply", "conv_forward_in_parts", "columns_rebuilt_apply", "rebuild_columns",
     "flipped_kernel_applies", "input_grad_flipped_kernel", "col2im_in_chunks_applies", "input_grad_col2im_in_chunks",
-    "sum_batch_applies", "matmul_sum_batch", "matmul_sum_batch_tall_first", "matmul_sum_batch_one_product",
+    "tall_first_applies", "matmul_sum_batch_tall_first",
     "phases_apply", "conv_transpose_phase", "conv_transpose_phase_backward",
     "running_max_applies", "maxpool_forward", "maxpool_backward",
     "relu_forward", "relu_backward",

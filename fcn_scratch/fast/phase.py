@@ -28,10 +28,10 @@ configuration's ``upscore8``) and its ``k*k`` strided adds are replaced by an
 im2col of the small input and one transpose of the output (BENCHMARKS.md).
 """
 from ..backend import get_array_module
-from ..functional import matmul
+from ..functional import matmul, matmul_sum_batch
 from . import threads
 from .im2col import col2im_into, im2col_into
-from .matmul import matmul_sum_batch as fast_sum_batch
+from .matmul import matmul_sum_batch_tall_first, tall_first_applies
 from .switch import is_on
 from .work import shared_work_array
 
@@ -111,5 +111,6 @@ def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride, weigh
     threads.over_batch(grad_out, part, nbytes=dz.nbytes + dx.nbytes, kind="products")
     d_weight = None
     if weight_grad:
-        d_weight = _unphase_kernel(fast_sum_batch(dz, cols), weight.shape, stride)
+        sum_batch = matmul_sum_batch_tall_first if tall_first_applies() else matmul_sum_batch
+        d_weight = _unphase_kernel(sum_batch(dz, cols), weight.shape, stride)
     return dx, d_weight

@@ -21,7 +21,6 @@ TRICKS = {
     "flat_shifts": "im2col of a small same-width stride-1 convolution as one long copy per tap (fast/im2col.py)",
     "flipped_kernel": "a stride-1 convolution's input gradient as a convolution of dy (fast/conv.py)",
     "tall_first": "the weight gradient's product with the tall column matrix on the left (fast/matmul.py)",
-    "one_product": "the weight gradient of a small map as one product over the whole batch (fast/matmul.py)",
     "rebuilt_columns": "the first convolution keeps its input, not its 9x larger columns, and fills them again in backward (fast/conv.py)",
     "phases": "a transposed convolution as a small convolution and a reshuffle (fast/phase.py)",
     "running_max": "max pooling as a running maximum with a branch-free arg-max (fast/pool.py)",

@@ -74,8 +74,8 @@ class Conv2d(Layer):
         if self.needs_grad("weight"):
             if rebuilt:
                 cols = fast.rebuild_columns(self, cols)
-            if fast.sum_batch_applies():
-                self.grads["weight"] = fast.matmul_sum_batch(dy, cols).reshape(weight.shape)
+            if fast.tall_first_applies():
+                self.grads["weight"] = fast.matmul_sum_batch_tall_first(dy, cols).reshape(weight.shape)
             else:
                 self.grads["weight"] = matmul_sum_batch(dy, cols).reshape(weight.shape)
         if self.needs_grad("bias"):
