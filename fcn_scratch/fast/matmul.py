@@ -28,5 +28,5 @@ def matmul_sum_batch_tall_first(a, b):
 
     def part(_, samples):
         matmul(b[samples], a[samples].transpose(0, 2, 1), out=products[samples])
-    threads.over_batch(b, part, nbytes=a.nbytes + b.nbytes, kind="products")
+    threads.over_batch(b, part, nbytes=a.nbytes + b.nbytes + products.nbytes, kind="products")
     return xp.ascontiguousarray(products.sum(axis=0).T)
