@@ -19,8 +19,9 @@ Why the numbers are the same: each part writes its own slice of the outputs
 and computes every sample by the same operations, in the same order, as one
 thread does. Sums over the batch (the weight and bias gradients, the loss)
 are left whole, on the calling thread: NumPy may add in another order when an
-array is cut. A matrix product gives the same bits on one BLAS thread as on
-several: the BLAS splits the output between its threads, never a sum.
+array is cut. Each product is the one the whole batch makes for that sample,
+and OpenBLAS gives it the same bits on one thread as on several (it splits a
+product's output between its threads, not the sums).
 ``tests/fast/test_threads.py`` holds every layer and a whole training step to it.
 
 How many threads: ``FCN_SCRATCH_THREADS`` (default: the cores this process may
