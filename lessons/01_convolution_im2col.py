@@ -23,8 +23,7 @@ This lesson checks that both give the same numbers, measures the speed
 difference, and draws an image, its im2col matrix and an edge filter's output.
 Last, it turns on the speed tricks kept beside the formulas in
 ``fcn_scratch.fast`` (here: im2col as one long copy per tap into an array kept
-between calls, and the batch split over the CPU's cores) and shows that they
-change the time, not the numbers.
+between calls) and shows that they change the time, not the numbers.
 
 The layers here run their textbook routes, the code described above:
 the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
