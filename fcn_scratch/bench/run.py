@@ -12,15 +12,8 @@ from .memory import gpu_peak_memory, rss_growth
 from .products import replay, step_products
 from .timing import timeit_in_turns
 from .torch_reference import torch_setup
-from .tricks import trick_table
+from .tricks import trick_table, without
 from .workload import configuration, our_setup
-
-
-def _threads_off(fn):
-    def run():
-        with fast.enabled(False, "threads"):
-            fn()
-    return run
 
 
 def step_times(model, x, step, cfg, device, repeats):
@@ -31,7 +24,7 @@ def step_times(model, x, step, cfg, device, repeats):
     theirs = torch_setup(cfg) if device == "cpu" else None
     with fast.enabled(False, "threads"):
         products = replay(step_products(step), xp)
-    forwards, steps = [lambda: model(x)], [step, _threads_off(products), _threads_off(step)]
+    forwards, steps = [lambda: model(x)], [step, without(products, ("threads",)), without(step, ("threads",))]
     if theirs is not None:
         import torch
         t_model, t_x, t_step = theirs

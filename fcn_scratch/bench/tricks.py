@@ -4,7 +4,8 @@ from .. import fast
 from .timing import timeit_in_turns
 
 
-def _without(step, tricks):
+def without(step, tricks):
+    """``step`` run with the named tricks off (all of them when ``tricks`` is empty)."""
     def run():
         with fast.enabled(False, *tricks):
             step()
@@ -15,7 +16,7 @@ def trick_table(step, device, repeats):
     """``{"all_on_ms", "all_off_ms", "rows": [{"trick", "what", "step_ms", "saves_ms"}]}``: ``saves_ms``
     is how much slower the step is without that trick alone."""
     names = sorted(fast.TRICKS)
-    contestants = [step] + [_without(step, (name,)) for name in names] + [_without(step, ())]
+    contestants = [step] + [without(step, (name,)) for name in names] + [without(step, ())]
     times = timeit_in_turns(contestants, device, repeats)
     all_on, all_off = times[0], times[-1]
     rows = [{"trick": name, "what": fast.TRICKS[name], "step_ms": t * 1e3, "saves_ms": (t - all_on) * 1e3}

@@ -26,7 +26,7 @@ from .. import buffers
 from ..backend import get_array_module
 from ..functional import matmul
 from . import threads
-from .im2col import col2im_into, column_array, column_shape, fill_columns
+from .im2col import col2im_into, column_array, column_shape, columns_apply, fill_columns
 from .switch import is_on
 from .work import shared_work_array
 
@@ -35,9 +35,16 @@ REBUILT_MAX_CHANNELS = 3
 
 
 def columns_rebuilt_apply(layer):
-    """The named condition for :func:`rebuild_columns`: the ``rebuilt_columns`` trick is on and
-    ``layer`` (a Conv2d) reads at most :data:`REBUILT_MAX_CHANNELS` channels."""
-    return is_on("rebuilt_columns") and layer.in_channels <= REBUILT_MAX_CHANNELS
+    """The named condition for :func:`rebuild_columns`: the ``rebuilt_columns`` trick is on, ``layer``
+    (a Conv2d) takes the fast route (:func:`forward_in_parts`) and reads at most
+    :data:`REBUILT_MAX_CHANNELS` channels."""
+    return is_on("rebuilt_columns") and columns_apply() and layer.in_channels <= REBUILT_MAX_CHANNELS
+
+
+def _shared_columns(layer, x):
+    """The work array all layers share, shaped for ``im2col(x)`` of ``layer``, unfilled."""
+    shape = column_shape(x.shape, layer.kernel_size, layer.stride, layer.padding)
+    return shared_work_array(shape, x.dtype, get_array_module(x))
 
 
 def forward_in_parts(layer, x):
@@ -46,7 +53,7 @@ def forward_in_parts(layer, x):
     layers share where :func:`columns_rebuilt_apply`: backward makes them again)."""
     xp = get_array_module(x)
     if columns_rebuilt_apply(layer):
-        cols = shared_work_array(column_shape(x.shape, layer.kernel_size, layer.stride, layer.padding), x.dtype, xp)
+        cols = _shared_columns(layer, x)
     else:
         cols = column_array(layer, "cols", x, layer.kernel_size, layer.stride, layer.padding)
     y = xp.empty((x.shape[0], layer.out_channels, cols.shape[2]), dtype=x.dtype)
@@ -70,8 +77,7 @@ def rebuild_columns(layer, x):
     filling the columns again for the weight gradient gives the same numbers
     and keeps the larger array only while it is used.
     """
-    xp = get_array_module(x)
-    cols = shared_work_array(column_shape(x.shape, layer.kernel_size, layer.stride, layer.padding), x.dtype, xp)
+    cols = _shared_columns(layer, x)
 
     def part(_, samples):
         fill_columns(cols[samples], x[samples], layer.kernel_size, layer.stride, layer.padding)

@@ -54,7 +54,7 @@ class Conv2d(Layer):
             y = matmul(w_col, cols)                               # (N, C_out, H_out*W_out)
             if "bias" in self.params:
                 y += self.params["bias"][:, None]
-        rebuilt = fast.columns_apply() and fast.columns_rebuilt_apply(self)
+        rebuilt = fast.columns_rebuilt_apply(self)
         self.cache = (x.shape, x if rebuilt else cols, rebuilt)    # rebuilt: backward fills cols again
         return y.reshape(n, self.out_channels, ho, wo)
 
