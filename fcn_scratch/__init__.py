@@ -6,6 +6,7 @@ gradient-checked in the tests.
 """
 from . import backend
 from .backend import manual_seed
+from .grad_mode import no_grad
 
 __version__ = "0.1.0"
-__all__ = ["backend", "manual_seed", "__version__"]
+__all__ = ["backend", "manual_seed", "no_grad", "__version__"]

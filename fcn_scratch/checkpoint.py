@@ -24,6 +24,8 @@ from . import backend
 from .models import build
 
 FORMAT = "fcn-scratch-checkpoint"
+# Parameters written under an earlier name: FCN-32s's final upsampling took pytorch-fcn's name, "upscore".
+RENAMED = {"upscore32.weight": "upscore.weight"}
 
 
 @dataclass
@@ -81,7 +83,8 @@ def read_checkpoint(path):
     header = json.loads(str(contents.pop("header")))
     if header.get("format") != FORMAT:
         raise ValueError(f"{path} is not an fcn-scratch checkpoint (format {header.get('format')!r})")
-    state = {k[len("param/"):]: v for k, v in contents.items() if k.startswith("param/")}
+    state = {RENAMED.get(k[len("param/"):], k[len("param/"):]): v for k, v in contents.items()
+             if k.startswith("param/")}
     extra = {k[len("extra/"):]: v for k, v in contents.items() if k.startswith("extra/")}
     return Checkpoint(path, header["model"], header["config"], state, extra, header.get("meta", {}))
 

@@ -114,10 +114,10 @@ def main():
     m = models["fcn8s"]
     x = xp.zeros((1, 3, 67, 93), np.float32)
     m.eval()(x)
-    for name in ("pool3", "pool4", "score_fr", "upscore2", "crop_upscore2", "upscore_pool4", "crop_upscore_pool4",
+    for name in ("pool3", "pool4", "score_fr", "upscore2", "fuse_pool4", "upscore_pool4", "fuse_pool3",
                  "upscore8", "crop_upscore8"):
         layer = m.layers[name]
-        note = f"  crop offset {layer.offset}" if name.startswith("crop") else ""
+        note = f"  crop offset {layer.offset}" if hasattr(layer, "offset") else ""
         print(f"{name:<20}{str(layer.output_shape):<22}{note}")
 
     section("3. Zero-initialized scores: first loss is ln(num_classes)")
@@ -133,8 +133,8 @@ def main():
     m.score_fr.params["weight"][...] = xp.asarray(rng.standard_normal(m.score_fr.params["weight"].shape) * 0.2)
     logits = m(x)
     score_fr, skips = m.encode(x)
-    up = m.crop_upscore2(m.upscore2(score_fr), skips["pool4"].shape)
-    up = m.crop_upscore_pool4(m.upscore_pool4(up), skips["pool3"].shape)
+    up = m.fuse_pool4(m.upscore2(score_fr), 0 * m.score_pool4(skips["pool4"]))     # the skips add zero
+    up = m.fuse_pool3(m.upscore_pool4(up), 0 * m.score_pool3(skips["pool3"]))
     coarse = m.crop_upscore8(m.upscore8(up), x.shape)
     print(f"largest difference between FCN-8s and its coarse path alone: {float(xp.abs(logits - coarse).max()):.1e}")
     ce(logits, xp.asarray(labels[None]))

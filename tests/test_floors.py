@@ -7,7 +7,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "fcn_scratch"
 
 # Lowest first. A unit is a top-level module or sub-package of fcn_scratch.
 FLOORS = [
-    {"backend", "labels", "argtypes"},
+    {"backend", "labels", "argtypes", "grad_mode"},
     {"data", "metrics"},
     {"viz"},
     {"functional"},
@@ -16,6 +16,7 @@ FLOORS = [
     {"layers"},
     {"models", "gradcheck"},
     {"checkpoint", "optim"},
+    {"weights"},
     {"train"},
     {"bench"},
     {"cli"},

@@ -5,9 +5,11 @@ from .conv import Conv2d
 from .conv_transpose import ConvTranspose2d
 from .crop import Crop
 from .dropout import Dropout
+from .fuse import Fuse
 from .loss import SoftmaxCrossEntropy, log_softmax, softmax
 from .pool import MaxPool2d
+from .scale import Scale
 from .unpool import MaxUnpool2d
 
-__all__ = ["Layer", "Conv2d", "ConvTranspose2d", "MaxPool2d", "MaxUnpool2d", "ReLU", "Dropout", "Crop",
+__all__ = ["Layer", "Conv2d", "ConvTranspose2d", "MaxPool2d", "MaxUnpool2d", "ReLU", "Dropout", "Crop", "Fuse", "Scale",
            "SoftmaxCrossEntropy", "softmax", "log_softmax"]

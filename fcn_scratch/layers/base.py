@@ -8,11 +8,14 @@ The contract, as in the CS231n assignments:
   into ``self.grads`` (same keys as ``self.params``), and returns the gradient
   with respect to the input.
 
+Inside ``fcn_scratch.no_grad()`` the cache is dropped when forward returns.
+
 A frozen parameter (:meth:`Layer.freeze`) gets no gradient at all: backward
 skips that work, as PyTorch does for ``requires_grad=False``, and its entry in
 ``self.grads`` stays zero.
 """
 from .. import backend, buffers
+from ..grad_mode import grad_enabled
 
 
 class Layer:
@@ -36,6 +39,8 @@ class Layer:
         for hook in self.forward_pre_hooks:
             hook(self, args)
         out = self.forward(*args, **kwargs)
+        if not grad_enabled():
+            self.cache = None               # fcn_scratch.no_grad(): nothing will call backward
         first = out[0] if isinstance(out, tuple) else out
         self.output_shape = tuple(getattr(first, "shape", ()))
         return out
@@ -91,7 +96,8 @@ class Layer:
     def saved(self):
         """The cache of the last forward, or a clear error if there was none."""
         if self.cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward "
+                               "(or after a forward inside fcn_scratch.no_grad())")
         return self.cache
 
     def check_input(self, x, channels=None, ndim=4):

@@ -71,8 +71,8 @@ def test_fresh_fcn8s_is_its_coarse_path_and_skips_get_gradients(rng):
     x = rng.standard_normal((2, 3, 45, 38)).astype(np.float32)
     logits = model(x)
     score_fr, skips = model.encode(x)
-    coarse = model.crop_upscore2(model.upscore2(score_fr), skips["pool4"].shape)
-    coarse = model.crop_upscore_pool4(model.upscore_pool4(coarse), skips["pool3"].shape)
+    coarse = model.fuse_pool4(model.upscore2(score_fr), 0 * model.score_pool4(skips["pool4"]))
+    coarse = model.fuse_pool3(model.upscore_pool4(coarse), 0 * model.score_pool3(skips["pool3"]))
     coarse = model.crop_upscore8(model.upscore8(coarse), x.shape)
     np.testing.assert_allclose(logits, coarse, rtol=1e-6, atol=1e-6)
     assert np.abs(logits).max() > 0.1
@@ -102,7 +102,7 @@ def test_parameter_names_follow_the_reference():
                      "upscore8.weight"]:
         assert expected in names
     assert "upscore8.bias" not in names
-    assert {n for n, _, _ in FCN32s(4).named_parameters(True)} >= {"upscore32.weight"}
+    assert {n for n, _, _ in FCN32s(4).named_parameters(True)} >= {"upscore.weight"}
     assert {n for n, _, _ in FCN16s(4).named_parameters(True)} >= {"upscore16.weight", "score_pool4.weight"}
     assert build("fcn8s", num_classes=21).fc6.params["weight"].shape == (256, 128, 3, 3)
 
