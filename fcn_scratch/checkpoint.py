@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import backend
+from .functional import no_init
 from .models import build
 
 FORMAT = "fcn-scratch-checkpoint"
@@ -95,8 +96,10 @@ def load_model(path, device="cpu", dtype=None):
     Returns ``(model, checkpoint)``.
     """
     ckpt = read_checkpoint(path)
-    model = build(ckpt.model_name, **ckpt.config, dtype=dtype)
+    with no_init():                     # every parameter comes from the file: no random draw, no second copy
+        model = build(ckpt.model_name, **ckpt.config, dtype=dtype)
     _load_state(model, ckpt)
+    ckpt.state.clear()                  # the model holds the arrays now
     return model.to(device), ckpt
 
 

@@ -9,7 +9,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from . import backend
 from .argtypes import at_least, in_range, non_negative, positive
@@ -19,30 +18,36 @@ from .argtypes import at_least, in_range, non_negative, positive
 DEFAULTS = dict(model="fcn8s", epochs=14, batch_size=8, optimizer="adam", schedule="poly",
                 image_size=64, num_classes=4, train_size=2000, val_size=200)
 # Adam's base learning rate by model: FCN-32s at FCN-8s's rate collapses to predicting background
-# everywhere, so it and FCN-16s take a lower one (EXPERIMENTS.md has the runs behind these).
+# everywhere, so it and FCN-16s take a lower one (EXPERIMENTS.md has the runs behind these). The paper's
+# VGG16 nets fine-tune a trained encoder, which wants small steps.
 DEFAULT_LR = {"fcn8s": 4e-3, "fcn16s": 2e-3, "fcn32s": 2e-3}
+FINE_TUNING_LR = 1e-4
 
 
 def _model_args(p):
-    p.add_argument("--model", default=DEFAULTS["model"], choices=["fcn32s", "fcn16s", "fcn8s"],
-                   help="which FCN (default: %(default)s)")
-    p.add_argument("--widths", type=positive(int), nargs=5, default=[16, 32, 64, 128, 128], metavar="C",
+    p.add_argument("--model", default=DEFAULTS["model"],
+                   help="which FCN: the small nets fcn32s|fcn16s|fcn8s, or the paper's VGG16 geometry "
+                        "fcn32s-vgg16|fcn16s-vgg16|fcn8s-vgg16|fcn8s-atonce-vgg16 (default: %(default)s)")
+    p.add_argument("--widths", type=positive(int), nargs=5, default=None, metavar="C",
                    help="channels of the 5 encoder blocks (default: 16 32 64 128 128)")
-    p.add_argument("--convs-per-block", type=positive(int), default=2,
-                   help="3x3 convolutions in each encoder block (default: %(default)s)")
-    p.add_argument("--fc-channels", type=positive(int), default=256,
-                   help="channels of fc6 and fc7 (default: %(default)s)")
+    p.add_argument("--convs-per-block", type=positive(int), default=None,
+                   help="3x3 convolutions in each encoder block (default: 2)")
+    p.add_argument("--fc-channels", type=positive(int), default=None,
+                   help="channels of fc6 and fc7 (default: 256)")
     p.add_argument("--dropout", type=in_range(0, 1), default=0.5,
                    help="dropout after fc6 and fc7 while training (default: %(default)s)")
     p.add_argument("--learn-final-upsampling", action="store_true",
-                   help="train the last upsampling (upscore8/16/32) from its bilinear start instead of "
+                   help="train the last upsampling (upscore8/16, upscore) from its bilinear start instead of "
                         "keeping it fixed, as the reference models do")
 
 
 def _model_config(args):
-    """The architecture arguments of ``models.build`` from the parsed command line."""
-    return dict(widths=tuple(args.widths), convs_per_block=args.convs_per_block, fc_channels=args.fc_channels,
-                dropout=args.dropout, learn_final_upsampling=args.learn_final_upsampling)
+    """The architecture arguments of ``models.build`` from the parsed command line: those given (the
+    model's own geometry fills in the rest)."""
+    given = dict(widths=args.widths and tuple(args.widths), convs_per_block=args.convs_per_block,
+                 fc_channels=args.fc_channels)
+    return dict({k: v for k, v in given.items() if v is not None}, dropout=args.dropout,
+                learn_final_upsampling=args.learn_final_upsampling)
 
 
 def _data_args(p, default_split):
@@ -75,7 +80,8 @@ def build_parser():
     p.add_argument("--epochs", type=positive(int), default=DEFAULTS["epochs"], help="(default: %(default)s)")
     p.add_argument("--batch-size", type=positive(int), default=DEFAULTS["batch_size"], help="(default: %(default)s)")
     p.add_argument("--lr", type=positive(float), default=None,
-                   help="base learning rate (default: 4e-3 for fcn8s, 2e-3 for fcn16s and fcn32s)")
+                   help="base learning rate (default: 4e-3 for fcn8s, 2e-3 for fcn16s and fcn32s, 1e-4 for the "
+                        "VGG16 nets)")
     p.add_argument("--optimizer", default=DEFAULTS["optimizer"], choices=["adam", "sgd"], help="(default: %(default)s)")
     p.add_argument("--momentum", type=in_range(0, 1), default=0.9, help="SGD momentum (default: %(default)s)")
     p.add_argument("--weight-decay", type=non_negative(float), default=0.0, help="L2 penalty (default: 0)")
@@ -115,6 +121,24 @@ def build_parser():
                    help="input size: S, or H W (default: %(default)s)")
     p.add_argument("--in-channels", type=positive(int), default=3, help="(default: %(default)s)")
 
+    p = sub.add_parser("import-weights", help="a checkpoint from pytorch-fcn's, torchvision's or timm's weights")
+    p.add_argument("weights", metavar="SRC",
+                   help="a .safetensors, .npz or PyTorch .pth/.pt file (a .pth is read only where PyTorch is installed)")
+    p.add_argument("--model", default="fcn8s-vgg16", help="the model to build (default: %(default)s)")
+    p.add_argument("--out", required=True, help="the checkpoint to write (.npz)")
+    p.add_argument("--num-classes", type=positive(int), default=None,
+                   help="classes, background included (default: the file's, else 21 as VOC)")
+    p.add_argument("--preprocessing", default=None,
+                   help="what the weights expect of an image: caffe (BGR, 0-255, minus the mean), torchvision "
+                        "(RGB, ImageNet mean and std) or identity (default: what the file records, else caffe for "
+                        "pytorch-fcn's keys and torchvision for torchvision's and timm's)")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+
+    p = sub.add_parser("export", help="a checkpoint's weights for PyTorch, with its names and layouts")
+    p.add_argument("checkpoint", help="a .npz checkpoint")
+    p.add_argument("--out", required=True, help="the file to write: .safetensors or .npz")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+
     # The benchmark's options (--quick, --size, --help, ...) belong to fcn_scratch.bench's own parser:
     # main hands it whatever this parser does not know.
     sub.add_parser("bench", add_help=False, help="time the layers and a training step (see fcn_scratch.bench)")
@@ -123,12 +147,15 @@ def build_parser():
 
 def cmd_train(args):
     from .checkpoint import read_checkpoint
-    from .data import Compose, DataLoader, RandomCropOrPad, RandomHorizontalFlip, make_dataset
+    from .data import Compose, DataLoader, Preprocessing, RandomCropOrPad, RandomHorizontalFlip, make_dataset
+    from .models import NAMES as MODEL_NAMES
     from .models import build
     from .optim import SGD, Adam
     from .train import Trainer, prepare_run_folder, write_report
 
     backend.xp_for(args.device)
+    if args.model not in MODEL_NAMES:
+        raise ValueError(f"unknown model {args.model!r}; expected one of {', '.join(MODEL_NAMES)}")
     out = prepare_run_folder(Path(args.out or Path("runs") / args.model), args.resume, args.overwrite)
     train_set = make_dataset(args.data, args.split, args.train_size, args.image_size, args.num_classes, args.seed)
     val_set = make_dataset(args.data, args.val_split, args.val_size, args.image_size, args.num_classes, args.seed)
@@ -136,23 +163,26 @@ def cmd_train(args):
         transform = RandomHorizontalFlip()
     else:
         transform = Compose(RandomCropOrPad(args.image_size), RandomHorizontalFlip())
+    init = read_checkpoint(args.init_from) if args.init_from else None
+    # weights imported from elsewhere learned on their own input preprocessing: keep feeding them that
+    preprocessing = Preprocessing.from_meta(init.meta) if init and "preprocessing" in init.meta else None
     train_loader = DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed, transform=transform,
-                              drop_last=len(train_set) >= args.batch_size)
-    val_loader = DataLoader(val_set, args.batch_size)
+                              preprocessing=preprocessing, drop_last=len(train_set) >= args.batch_size)
+    val_loader = DataLoader(val_set, args.batch_size, preprocessing=train_loader.preprocessing)
 
     model = build(args.model, num_classes=train_set.num_classes, class_names=train_set.class_names,
                   rng=backend.host_rng(args.seed), **_model_config(args))
-    if args.init_from:
-        copied, fresh = model.load_matching(read_checkpoint(args.init_from).state)
+    if init:
+        copied, fresh = model.load_matching(init.state)
         print(f"initialized {len(copied)} parameters from {args.init_from}; new: {', '.join(fresh) or 'none'}")
     model.to(args.device)
-    lr = DEFAULT_LR[args.model] if args.lr is None else args.lr
+    lr = DEFAULT_LR.get(args.model, FINE_TUNING_LR) if args.lr is None else args.lr
     if args.optimizer == "adam":
         optimizer = Adam(model, lr, weight_decay=args.weight_decay)
     else:
         optimizer = SGD(model, lr, momentum=args.momentum, weight_decay=args.weight_decay)
-    meta = {"data": args.data, "image_size": args.image_size, "mean": list(train_loader.mean),
-            "std": list(train_loader.std), "seed": args.seed, "command": " ".join(sys.argv[1:])}
+    meta = {"data": args.data, "image_size": args.image_size, "preprocessing": train_loader.preprocessing.to_dict(),
+            "seed": args.seed, "command": " ".join(sys.argv[1:])}
     trainer = Trainer(model, optimizer, train_loader, val_loader, out, args.epochs, args.schedule, meta,
                       progress_every=float("inf") if args.quiet else 5.0)
     if args.resume:
@@ -169,7 +199,7 @@ def cmd_train(args):
 
 def cmd_evaluate(args):
     from .checkpoint import load_model
-    from .data import DataLoader, make_dataset
+    from .data import DataLoader, Preprocessing, make_dataset
     from .train import evaluate, format_metrics
 
     model, ckpt = load_model(args.checkpoint, args.device)
@@ -180,7 +210,7 @@ def cmd_evaluate(args):
     dataset = make_dataset(args.data, args.split, args.size, image_size, num_classes, args.seed)
     if dataset.num_classes != model.num_classes:
         raise ValueError(f"the data has {dataset.num_classes} classes but the model predicts {model.num_classes}")
-    loader = DataLoader(dataset, args.batch_size, mean=ckpt.meta.get("mean"), std=ckpt.meta.get("std"))
+    loader = DataLoader(dataset, args.batch_size, preprocessing=Preprocessing.from_meta(ckpt.meta))
     metrics, _ = evaluate(model, loader, print_fn=print)
     print(f"{ckpt.model_name} from {args.checkpoint} on {args.data} / {args.split} ({len(dataset)} images)")
     print(format_metrics(metrics, model.class_names))
@@ -196,15 +226,11 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff"}
 
 
 def cmd_predict(args):
-    from PIL import Image
-
     from .checkpoint import load_model
-    from .data import load_image, normalize, resize_image, resize_labels, save_mask
-    from .train import predict_batch
-    from .viz import overlay
+    from .data import Preprocessing
+    from .train import predict_files
 
     model, ckpt = load_model(args.checkpoint, args.device)
-    model.eval()
     files = []
     for item in map(Path, args.images):
         if item.is_dir():
@@ -213,35 +239,18 @@ def cmd_predict(args):
             files.append(item)
     if not files:
         raise ValueError(f"no images found in {', '.join(args.images)}")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    mean, std = ckpt.meta.get("mean", (0.0, 0.0, 0.0)), ckpt.meta.get("std", (1.0, 1.0, 1.0))
     trained_at = ckpt.meta.get("image_size")
     if args.resize and trained_at is None:
         raise ValueError(f"{args.checkpoint} does not record its training image size; predict without --resize")
-    converted, names = set(), model.class_names
-    for f, name in zip(files, _output_names(files)):
-        image = load_image(f)
-        with Image.open(f) as original:
-            if original.mode != "RGB" and original.mode not in converted:
-                converted.add(original.mode)
-                print(f"note: {f} has colour mode {original.mode}; it (and any other {original.mode} image) is read as RGB")
-        size = image.shape[1:]
-        if args.resize:
-            scale = trained_at / max(size)
-            small = resize_image(image, (max(1, round(size[0] * scale)), max(1, round(size[1] * scale))))
-            prediction = resize_labels(predict_batch(model, normalize(small[None], mean, std))[0], size)
-        else:
-            if trained_at and max(size) > 2 * trained_at:
-                print(f"note: {f} is {size[1]} x {size[0]} pixels, the model learned on {trained_at}; objects "
-                      f"appear at another scale (--resize predicts at the training scale)")
-            prediction = predict_batch(model, normalize(image[None], mean, std))[0]
-        save_mask(prediction, out / f"{name}_mask.png")
-        Image.fromarray((overlay(image, prediction) * 255).astype(np.uint8)).save(out / f"{name}_overlay.png")
-        counts = np.bincount(prediction.ravel(), minlength=model.num_classes)
-        found = ", ".join(f"{names[c]} {counts[c] / prediction.size:.0%}" for c in np.argsort(-counts) if counts[c])
-        print(f"{f}: {found}")
-    print(f"wrote {2 * len(files)} files to {out}/")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    failures = predict_files(model, files, _output_names(files), out, Preprocessing.from_meta(ckpt.meta),
+                             trained_at if args.resize else None, trained_at)
+    print(f"wrote {2 * (len(files) - len(failures))} files to {out}/")
+    if failures:
+        print(f"fcn-scratch predict: error: {len(failures)} of {len(files)} images could not be read: "
+              + ", ".join(str(f) for f, _ in failures), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -277,7 +286,29 @@ def cmd_summary(args):
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary}
+def cmd_import_weights(args):
+    from .weights import import_weights
+
+    done = import_weights(args.weights, args.model, args.out, num_classes=args.num_classes,
+                          preprocessing=args.preprocessing, overwrite=args.overwrite)
+    fresh = f"; as a fresh model starts them: {', '.join(done.kept)}" if done.kept else ""
+    print(f"{done.model_name} from {done.source} ({done.family} keys): {done.num_loaded:,} of "
+          f"{done.num_parameters:,} parameters read{fresh}")
+    print(f"wrote {done.path}: {len(done.class_names)} classes, input preprocessing {done.preprocessing}")
+    return 0
+
+
+def cmd_export(args):
+    from .weights import export
+
+    shapes = export(args.checkpoint, args.out, overwrite=args.overwrite)
+    print(f"wrote {args.out}: {len(shapes)} arrays, {sum(int(np.prod(s)) for s in shapes.values()):,} parameters, "
+          "with PyTorch's names and layouts")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary,
+            "import-weights": cmd_import_weights, "export": cmd_export}
 
 
 def main(argv=None):

@@ -60,8 +60,6 @@ def plot_predictions(images, labels, predictions, path, class_names=None,
 
     images (N, 3, H, W) in [0, 1]; labels, predictions (N, H, W).
     """
-    from matplotlib.patches import Patch
-
     n = len(images)
     fig = Figure(figsize=(8, 2.1 * n + 0.5), layout="constrained")
     axes = np.asarray(fig.subplots(n, 4, squeeze=False))
@@ -74,12 +72,32 @@ def plot_predictions(images, labels, predictions, path, class_names=None,
             axes[i, j].set_yticks([])
             if i == 0:
                 axes[i, j].set_title(titles[j])
-    shown = np.union1d(np.unique(labels), np.unique(predictions)).astype(np.int64)
+    _legend(fig, np.union1d(np.unique(labels), np.unique(predictions)), class_names)
+    return _save(fig, path)
+
+
+def _legend(fig, shown, class_names):
+    """A legend of the colours of the classes ``shown`` under the figure (ignored pixels named so)."""
+    from matplotlib.patches import Patch
+
+    shown = np.asarray(shown).astype(np.int64)
     names = {c: (class_names[c] if class_names and c < len(class_names) else f"class {c}") for c in shown}
     names.update({IGNORE_INDEX: "ignored"} if IGNORE_INDEX in names else {})
     palette = voc_palette()
     fig.legend(handles=[Patch(color=palette[c] / 255.0, label=names[c]) for c in shown], loc="outside lower center",
                ncol=min(len(shown), 6), frameon=False)
+
+
+def save_overlay(image, labels, path, class_names=None):
+    """The image (3, H, W) in [0, 1] with its predicted classes (H, W) blended over it, at the image's
+    own resolution, and a legend naming the classes found."""
+    h, w = labels.shape
+    width = max(w / 100, 3.0)                     # inches at 100 dpi: the image's own pixels, or room for a legend
+    fig = Figure(figsize=(width, width * h / w + 0.3 * (1 + len(np.unique(labels)) // 6)), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(overlay(image, labels), interpolation="nearest")
+    ax.set_axis_off()
+    _legend(fig, np.unique(labels), class_names)
     return _save(fig, path)
 
 

@@ -60,7 +60,7 @@ def main():
 
     section("3. Training")
     trainer = Trainer(model, optimizer, train_loader, val_loader, args.out / "run", epochs, schedule="poly",
-                      meta={"mean": list(train_loader.mean), "std": list(train_loader.std)},
+                      meta={"preprocessing": train_loader.preprocessing.to_dict()},
                       progress_every=10.0)
     history = trainer.fit()
 

@@ -28,7 +28,7 @@ CLAIMS = {
                                   < 1e-12),
     "04_softmax_cross_entropy": lambda out: _number(r"softmax - onehot\) / M: (\S+)", out) < 1e-12,
     "05_gradient_checking": lambda out: "Traceback" not in out,
-    "07_fcn_skips": lambda out: all(f"crop offset ({k}, {k})" in out for k in (1, 4)),
+    "07_fcn_skips": lambda out: "crop offset 1" in out and "crop offset (4, 4)" in out,
     "08_training": lambda out: _number(r"^mean IU +(\S+)$", out) >= 0.5,
     "09_paper_comparison": lambda out: _number(r"^fcn8s +\S+ +\S+ +(\S+)", out) >= 50.0,
     "11_unpooling_decoder": lambda out: _number(r"worst gradient error (\S+)", out) < 1e-6,

@@ -1,10 +1,12 @@
 """Data on the host: the toy shapes, VOC-format folders, transforms and batches (NumPy + Pillow)."""
 from .factory import make_dataset
 from .loader import DataLoader
+from .preprocess import CAFFE_VGG, PRESETS, TORCHVISION_IMAGENET, Preprocessing
 from .toy import CLASS_NAMES, ToySegmentation, make_sample
-from .transforms import Compose, RandomCropOrPad, RandomHorizontalFlip, normalize, pad_to, resize_image, resize_labels
+from .transforms import Compose, RandomCropOrPad, RandomHorizontalFlip, pad_to, resize_image, resize_labels
 from .voc import VOC_CLASSES, VOCSegmentation, load_image, load_mask, save_mask, voc_palette
 
 __all__ = ["make_dataset", "DataLoader", "ToySegmentation", "make_sample", "CLASS_NAMES", "VOCSegmentation", "VOC_CLASSES",
            "voc_palette", "save_mask", "load_image", "load_mask", "Compose", "RandomCropOrPad",
-           "RandomHorizontalFlip", "normalize", "pad_to", "resize_image", "resize_labels"]
+           "RandomHorizontalFlip", "pad_to", "resize_image", "resize_labels",
+           "Preprocessing", "CAFFE_VGG", "TORCHVISION_IMAGENET", "PRESETS"]

@@ -58,13 +58,6 @@ def pad_to(image, labels, size, ignore_index=IGNORE_INDEX):
     return image, labels
 
 
-def normalize(images, mean, std):
-    """Per-channel ``(x - mean) / std`` for (3, H, W) or (N, 3, H, W) float32 images."""
-    shape = (-1, 1, 1)
-    return ((images - np.asarray(mean, np.float32).reshape(shape)) /
-            np.asarray(std, np.float32).reshape(shape)).astype(np.float32)
-
-
 def resize_image(image, size):
     """image (3, H, W) float -> (3, h, w) with ``size = (h, w)``, bilinear per channel."""
     from PIL import Image

@@ -9,6 +9,7 @@ test in ``tests/fast/``. A layer asks for a trick by a named condition
 :func:`enabled` (or ``FCN_SCRATCH_FAST=0``) turns the tricks off, all or one
 at a time. ``python -m fcn_scratch.bench`` prints what each one buys.
 """
+from .bands import bands_apply, conv2d_forward_in_bands
 from .conv import (col2im_in_chunks_applies, columns_rebuilt_apply, flipped_kernel_applies,
                    input_grad_col2im_in_chunks, input_grad_flipped_kernel, rebuild_columns)
 from .conv import forward_in_parts as conv_forward_in_parts
@@ -23,6 +24,7 @@ from .threads import THREADS, threads_apply
 
 __all__ = [
     "TRICKS", "enabled", "is_on", "tricks_off", "THREADS", "threads_apply",
+    "bands_apply", "conv2d_forward_in_bands",
     "columns_apply", "conv_forward_in_parts", "columns_rebuilt_apply", "rebuild_columns",
     "flipped_kernel_applies", "input_grad_flipped_kernel", "col2im_in_chunks_applies", "input_grad_col2im_in_chunks",
     "tall_first_applies", "matmul_sum_batch_tall_first",

@@ -25,6 +25,7 @@ TRICKS = {
     "phases": "a transposed convolution as a small convolution and a reshuffle (fast/phase.py)",
     "running_max": "max pooling as a running maximum with a branch-free arg-max (fast/pool.py)",
     "softmax_in_place": "the loss's softmax computed in place, turned into its own gradient (fast/loss.py)",
+    "bands": "a convolution under no_grad() fills and multiplies its columns one band of output rows at a time (fast/bands.py)",
     "threads": "a layer's batch split over a pool of threads, the BLAS one thread per part (fast/threads.py)",
 }
 

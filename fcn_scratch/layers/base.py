@@ -60,7 +60,8 @@ class Layer:
     def add_param(self, name, value):
         """Register a parameter (and a zero gradient beside it)."""
         self.params[name] = value
-        self.grads[name] = backend.get_array_module(value).zeros_like(value)
+        # zeros(), not zeros_like(): fresh zeroed memory that costs nothing until a backward writes it
+        self.grads[name] = backend.get_array_module(value).zeros(value.shape, value.dtype)
 
     def freeze(self, *names):
         """Mark parameters that no optimizer may change (all of them if none are named)."""

@@ -44,6 +44,8 @@ class Conv2d(Layer):
 
     def forward(self, x):
         self.check_input(x, self.in_channels)
+        if fast.bands_apply(self, x):              # no_grad() on a large map: no whole column matrix
+            return fast.conv2d_forward_in_bands(self, x)
         n, _, h, w = x.shape
         ho, wo = self.output_size(h, w)
         if fast.columns_apply():

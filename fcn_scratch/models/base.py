@@ -112,6 +112,7 @@ class Model:
         for name, array in arrays.items():
             layer_name, pname = name.rsplit(".", 1)
             layer = self.layers[layer_name]
-            layer.params[pname] = backend.to_device(backend.to_host(array).astype(dtype), device)
-            layer.grads[pname] = backend.xp_for(device).zeros_like(layer.params[pname])
+            # the array itself where it already has the dtype and device: a large model is not copied
+            layer.params[pname] = backend.to_device(backend.to_host(array).astype(dtype, copy=False), device)
+            layer.grads[pname] = backend.xp_for(device).zeros(layer.params[pname].shape, dtype)
             layer.cache = None

@@ -6,7 +6,8 @@ import numpy as np
 from ..checkpoint import load_model
 from ..data import pad_to
 from ..viz import plot_confusion, plot_curves, plot_predictions
-from .evaluate import evaluate, predict_batch
+from .evaluate import evaluate
+from .predict import predict_batch
 
 
 def format_metrics(metrics, class_names):
@@ -33,7 +34,7 @@ def write_report(out, history, val_set, val_loader, device, seconds, print_fn=pr
     plot_confusion(confusion.matrix, out / "confusion.png", class_names)
     examples = [val_set[i] for i in range(min(6, len(val_set)))]
     images, labels = val_loader.collate(examples)
-    predictions = predict_batch(model.eval(), images)
+    predictions = predict_batch(model, images)
     raw_images = np.stack([pad_to(img, lab, labels.shape[1:])[0] for img, lab in examples])
     plot_predictions(raw_images, labels, predictions, out / "predictions.png", class_names)
     result = {"best_epoch": ckpt.meta["epoch"], "seconds": round(seconds, 1),

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from fcn_scratch.data import (Compose, DataLoader, RandomCropOrPad, RandomHorizontalFlip, ToySegmentation,
-                              normalize)
+from fcn_scratch.data import Compose, DataLoader, RandomCropOrPad, RandomHorizontalFlip, ToySegmentation
 
 
 class Ramp:
@@ -46,10 +45,26 @@ def test_padding_uses_the_ignore_label():
     assert not image[:, 5:].any()
 
 
-def test_normalize():
-    x = np.full((2, 3, 2, 2), 0.75, np.float32)
-    np.testing.assert_allclose(normalize(x, (0.5, 0.5, 0.25), (0.25, 0.5, 0.5)), np.broadcast_to(
-        np.array([1.0, 0.5, 1.0]).reshape(1, 3, 1, 1), x.shape))
+def test_the_loader_applies_the_data_sets_mean_and_std_by_default():
+    x = np.full((3, 2, 2), 0.75, np.float32)
+
+    class Flat(Ramp):
+        mean, std = (0.5, 0.5, 0.25), (0.25, 0.5, 0.5)
+
+        def __getitem__(self, i):
+            return x, np.zeros((2, 2), np.int64)
+    images, _ = next(iter(DataLoader(Flat(2, 2, 2), 2)))
+    np.testing.assert_allclose(images, np.broadcast_to(np.array([1.0, 0.5, 1.0]).reshape(1, 3, 1, 1), (2, 3, 2, 2)))
+
+
+def test_unpadded_batches_hold_one_size_each():
+    class Mixed(Ramp):
+        def __getitem__(self, i):
+            size = (4, 5) if i in (1, 2) else (6, 3)
+            return np.full((3,) + size, i, np.float32), np.full(size, i, np.int64)
+    loader = DataLoader(Mixed(5, 4, 4), 2)
+    sizes = [(tuple(labels[:, 0, 0]), labels.shape[1:]) for _, labels in loader.unpadded()]
+    assert sizes == [((0,), (6, 3)), ((1, 2), (4, 5)), ((3, 4), (6, 3))]
 
 
 def test_bad_batch_size():

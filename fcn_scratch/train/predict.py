@@ -1,0 +1,74 @@
+"""Prediction: images to class masks, one image at a time, in bounded memory.
+
+Each image is fed at its own size (or scaled to the size the model learned
+at), in the preprocessing the model's weights expect, inside
+:func:`fcn_scratch.no_grad`: no layer keeps a cache, and the large
+convolutions fill their columns a band of rows at a time
+(:mod:`fcn_scratch.fast.bands`), so memory grows with the image's maps, not
+with their column matrices.
+"""
+import numpy as np
+from PIL import Image
+
+from .. import backend
+from ..data import load_image, resize_image, resize_labels, save_mask
+from ..grad_mode import no_grad
+from ..viz import save_overlay
+
+
+def predict_batch(model, images):
+    """Host network inputs (N, C, H, W), already preprocessed -> host class predictions (N, H, W), on the
+    model's device, in eval mode (restored after)."""
+    xp = backend.xp_for(model.device)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            logits = model(xp.asarray(images, dtype=model.dtype))
+        return backend.to_host(logits.argmax(axis=1))
+    finally:
+        model.train(was_training)
+
+
+def predict_image(model, image, preprocessing, longer_side=None):
+    """An image (3, H, W) in [0, 1] -> class indices (H, W). With ``longer_side``, the image is scaled so
+    that its longer side has that many pixels, predicted, and the mask scaled back (nearest neighbour)."""
+    size = image.shape[1:]
+    if longer_side is None:
+        return predict_batch(model, preprocessing(image[None]))[0]
+    scale = longer_side / max(size)
+    small = resize_image(image, (max(1, round(size[0] * scale)), max(1, round(size[1] * scale))))
+    return resize_labels(predict_batch(model, preprocessing(small[None]))[0], size)
+
+
+def predict_files(model, files, names, out, preprocessing, longer_side=None, trained_at=None, print_fn=print):
+    """Write ``<name>_mask.png`` (VOC palette) and ``<name>_overlay.png`` (with a legend of the classes
+    found) into ``out`` for every image file, and print what each holds. An image that cannot be read
+    is reported and skipped. Returns ``[(file, reason), ...]`` for those."""
+    failures, noted = [], set()
+    class_names = model.class_names
+    for f, name in zip(files, names):
+        try:
+            image = load_image(f)
+        except (OSError, ValueError) as exc:
+            failures.append((f, str(exc)))
+            print_fn(f"{f}: skipped: {exc}")
+            continue
+        with Image.open(f) as original:
+            mode = original.mode
+        if mode != "RGB" and mode not in noted:
+            noted.add(mode)
+            print_fn(f"note: {f} has colour mode {mode}; it (and any other {mode} image) is read as RGB")
+        size = image.shape[1:]
+        if longer_side is None and trained_at and max(size) > 2 * trained_at and "scale" not in noted:
+            noted.add("scale")
+            print_fn(f"note: {f} is {size[1]} x {size[0]} pixels, the model learned on {trained_at}; objects "
+                     f"appear at another scale (--resize predicts at the training scale)")
+        prediction = predict_image(model, image, preprocessing, longer_side)
+        save_mask(prediction, out / f"{name}_mask.png")
+        save_overlay(image, prediction, out / f"{name}_overlay.png", class_names)
+        counts = np.bincount(prediction.ravel(), minlength=model.num_classes)
+        found = ", ".join(f"{class_names[c]} {counts[c] / prediction.size:.0%}" for c in np.argsort(-counts)
+                          if counts[c])
+        print_fn(f"{f}: {found}")
+    return failures
