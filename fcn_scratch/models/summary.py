@@ -1,5 +1,6 @@
 """summary(): the table of layers, output shapes and parameter counts students look at first."""
 from .. import backend
+from ..grad_mode import no_grad
 
 
 def summary(model, input_size):
@@ -17,7 +18,8 @@ def summary(model, input_size):
         layer.output_shape = None
     model.eval()
     try:
-        out = model.forward(xp.zeros(size, dtype=model.dtype))
+        with no_grad():
+            out = model.forward(xp.zeros(size, dtype=model.dtype))
     finally:
         model.train(was_training)
     rows = [("input", "", str(size), "")]
