@@ -67,7 +67,9 @@ def bilinear_kernel(in_channels, out_channels, kernel_size, dtype=None):
     centre = factor - 1 if kernel_size % 2 == 1 else factor - 0.5
     t = _host.arange(kernel_size)
     tent = 1 - _host.abs(t - centre) / factor
-    weight = zeros((in_channels, out_channels, kernel_size, kernel_size), dtype)
+    # zeros made here, not by zeros(): the kernel is exact even inside no_init()
+    weight = _host.zeros((in_channels, out_channels, kernel_size, kernel_size),
+                         dtype=check_float_dtype(dtype or get_default_dtype()))
     channels = _host.arange(in_channels)
     weight[channels, channels] = _host.outer(tent, tent)
     return weight

@@ -27,7 +27,10 @@ class Fuse(Layer):
 
     def forward(self, a, b):
         self.check_input(a)
-        self.check_input(b, a.shape[1])
+        self.check_input(b)
+        if a.shape[:2] != b.shape[:2] or a.dtype != b.dtype:
+            raise ValueError(f"Fuse adds maps of one batch, channels and dtype; got {tuple(a.shape)} {a.dtype} "
+                             f"and {tuple(b.shape)} {b.dtype}")
         if self.offset >= 0:
             return self.crop(a, b.shape) + b
         return a + self.crop(b, a.shape)

@@ -1,0 +1,215 @@
+"""The paper's nets (build("fcn8s-vgg16") and the others): sizes, gradients, pytorch-fcn's parameters."""
+import math
+import time
+
+import numpy as np
+import pytest
+
+from fcn_scratch import backend, fast, no_grad
+from fcn_scratch.functional import no_init
+from fcn_scratch.gradcheck import check_layer, worst
+from fcn_scratch.models import REFERENCE, build
+from tests.helpers import host, on
+from tests.models.test_coord_map import pytorch_fcn_forward
+
+NAMES = ["fcn8s-vgg16", "fcn8s-atonce-vgg16", "fcn16s-vgg16", "fcn32s-vgg16"]
+# the reference geometry (conv1_1 padded by 100, a 7x7 unpadded fc6) at widths that run in milliseconds
+TINY = dict(widths=(2, 2, 2, 2, 2), fc_channels=4, convs_per_block=(1, 1, 1, 1, 1), dropout=0.0)
+
+
+def tiny(name, num_classes=3, seed=0, **kw):
+    return build(name, num_classes=num_classes, rng=np.random.default_rng(seed), **{**TINY, **kw})
+
+
+def randomize(model, rng, std=0.5):
+    """Every parameter drawn, the zero-started score layers and the bilinear upsamplings too."""
+    for _, value, _ in model.named_parameters(include_frozen=True):
+        value[...] = rng.standard_normal(value.shape) * std
+    return model
+
+
+def conv(name, out_c, in_c, k):
+    return {f"{name}.weight": (out_c, in_c, k, k), f"{name}.bias": (out_c,)}
+
+
+def pytorch_fcn_parameters(variant, n_class=21):
+    """pytorch-fcn's ``state_dict`` shapes (torchfcn/models/fcn{32,16,8}s.py), in its order."""
+    shapes, channels = {}, 3
+    for block, (width, count) in enumerate(zip((64, 128, 256, 512, 512), (2, 2, 3, 3, 3)), start=1):
+        for i in range(1, count + 1):
+            shapes.update(conv(f"conv{block}_{i}", width, channels, 3))
+            channels = width
+    shapes.update(conv("fc6", 4096, 512, 7))
+    shapes.update(conv("fc7", 4096, 4096, 1))
+    shapes.update(conv("score_fr", n_class, 4096, 1))
+    if variant == "32s":
+        shapes["upscore.weight"] = (n_class, n_class, 64, 64)
+        return shapes
+    shapes.update(conv("score_pool4", n_class, 512, 1))
+    shapes["upscore2.weight"] = (n_class, n_class, 4, 4)
+    if variant == "16s":
+        shapes["upscore16.weight"] = (n_class, n_class, 32, 32)
+        return shapes
+    shapes.update(conv("score_pool3", n_class, 256, 1))
+    shapes["upscore8.weight"] = (n_class, n_class, 16, 16)
+    shapes["upscore_pool4.weight"] = (n_class, n_class, 4, 4)
+    return shapes
+
+
+@pytest.fixture(scope="module")
+def fcn8s_vgg16():
+    """The paper's FCN-8s at full size, built once: its memory is not even touched (no_init)."""
+    with no_init():
+        return build("fcn8s-vgg16")
+
+
+def shapes_of(model):
+    return {name: tuple(value.shape) for name, value, _ in model.named_parameters(include_frozen=True)}
+
+
+# ---- small versions: sizes and gradients ---------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("hw", [(1, 1), (2, 3), (17, 31), (32, 32), (64, 45), (100, 7)])
+def test_logits_have_the_input_size(name, hw):
+    model = tiny(name)
+    x = np.random.default_rng(0).standard_normal((2, 3) + hw).astype(np.float32)
+    logits = model(x)
+    assert logits.shape == (2, 3) + hw and logits.dtype == np.float32
+    assert model.backward(np.ones_like(logits)).shape == (2, 3) + hw
+
+
+@pytest.mark.parametrize("name", ["fcn8s-vgg16", "fcn32s-vgg16"])
+def test_logits_have_the_input_size_on_both_devices(device, name):
+    model = tiny(name).to(device)
+    x = on(device, np.zeros((1, 3, 21, 36), np.float32))
+    assert model(x).shape == (1, 3, 21, 36)
+    assert model.backward(model(x)).shape == (1, 3, 21, 36)
+
+
+@pytest.mark.parametrize("name,eps,tolerance", [
+    ("fcn8s-vgg16", 1e-6, 1e-6), ("fcn16s-vgg16", 1e-6, 1e-6), ("fcn32s-vgg16", 1e-6, 1e-6),
+    # at once, pool3 and pool4 reach the loss only through factors of 1e-4 and 1e-2: the encoder's
+    # gradients are small beside the loss, and a larger step keeps the differences above the rounding
+    ("fcn8s-atonce-vgg16", 1e-4, 1e-5),
+])
+def test_whole_model_gradient_check(name, eps, tolerance):
+    with backend.default_dtype("float64"):
+        model = tiny(name, seed=1, learn_final_upsampling=True)
+    rng = np.random.default_rng(2)
+    randomize(model, rng)
+    results = check_layer(model, rng.standard_normal((1, 3, 5, 7)), eps=eps, max_entries=8)
+    assert set(results) == {"input"} | set(shapes_of(model))
+    which, err, where = worst(results)
+    assert err < tolerance, f"{which} gradient off by {err:.2e} at {where}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_paper_s_configuration_with_overrides(name):
+    variant, config = REFERENCE[name]
+    assert config["num_classes"] == 21 and config["conv1_padding"] == 100
+    model = build(name, widths=(4, 4, 8, 8, 8), fc_channels=16)
+    assert model.name == variant and model.num_classes == 21
+    assert model.conv1_1.padding == (100, 100) and model.conv1_2.padding == (1, 1)
+    assert model.fc6.params["weight"].shape == (16, 8, 7, 7) and model.fc6.padding == (0, 0)
+    assert [n for n in shapes_of(model) if n.startswith("conv") and n.endswith(".weight")] == [
+        "conv1_1.weight", "conv1_2.weight", "conv2_1.weight", "conv2_2.weight", "conv3_1.weight", "conv3_2.weight",
+        "conv3_3.weight", "conv4_1.weight", "conv4_2.weight", "conv4_3.weight", "conv5_1.weight", "conv5_2.weight",
+        "conv5_3.weight"]
+    assert build(name, num_classes=5, widths=(4, 4, 8, 8, 8), fc_channels=16).score_fr.params["weight"].shape == \
+        (5, 16, 1, 1)
+
+
+def test_pytorch_agrees_on_the_small_versions(rng):
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison with a PyTorch module "
+                                                "is skipped")
+    functional = torch.nn.functional
+    for name in NAMES:
+        model = randomize(tiny(name, widths=(3, 4, 4, 5, 5), dtype=np.float64).eval(), rng)
+        x = rng.standard_normal((2, 3, 37, 50))
+        p = {n: torch.from_numpy(v) for n, v in model.state_dict().items()}
+        h, pools = torch.from_numpy(x), {}
+        for block in range(1, 6):
+            h = functional.relu(functional.conv2d(h, p[f"conv{block}_1.weight"], p[f"conv{block}_1.bias"],
+                                                  padding=100 if block == 1 else 1))
+            h = pools[block] = functional.max_pool2d(h, 2, 2, ceil_mode=True)
+        h = functional.relu(functional.conv2d(h, p["fc6.weight"], p["fc6.bias"]))
+        h = functional.relu(functional.conv2d(h, p["fc7.weight"], p["fc7.bias"]))
+        h = functional.conv2d(h, p["score_fr.weight"], p["score_fr.bias"])
+        scale4, scale3 = (0.01, 0.0001) if "atonce" in name else (1, 1)
+        if name.startswith("fcn32s"):
+            out = functional.conv_transpose2d(h, p["upscore.weight"], stride=32)[:, :, 19:19 + 37, 19:19 + 50]
+        else:
+            h = functional.conv_transpose2d(h, p["upscore2.weight"], stride=2)
+            s4 = functional.conv2d(pools[4] * scale4, p["score_pool4.weight"], p["score_pool4.bias"])
+            h = h + s4[:, :, 5:5 + h.shape[2], 5:5 + h.shape[3]]
+            if name.startswith("fcn16s"):
+                out = functional.conv_transpose2d(h, p["upscore16.weight"], stride=16)[:, :, 27:27 + 37, 27:27 + 50]
+            else:
+                h = functional.conv_transpose2d(h, p["upscore_pool4.weight"], stride=2)
+                s3 = functional.conv2d(pools[3] * scale3, p["score_pool3.weight"], p["score_pool3.bias"])
+                h = h + s3[:, :, 9:9 + h.shape[2], 9:9 + h.shape[3]]
+                out = functional.conv_transpose2d(h, p["upscore8.weight"], stride=8)[:, :, 31:31 + 37, 31:31 + 50]
+        expected = out.numpy()
+        assert expected.shape == (2, 3, 37, 50) and np.abs(expected).max() > 0.1
+        np.testing.assert_allclose(model(x), expected, rtol=1e-10, atol=1e-10, err_msg=name)
+
+
+# ---- the full-size nets: pytorch-fcn's parameters --------------------------------------------------
+
+def test_fcn8s_vgg16_has_pytorch_fcn_s_parameters(fcn8s_vgg16):
+    expected = pytorch_fcn_parameters("8s")
+    assert shapes_of(fcn8s_vgg16) == expected
+    assert fcn8s_vgg16.conv1_1.params["weight"].shape == (64, 3, 3, 3)
+    assert fcn8s_vgg16.fc6.params["weight"].shape == (4096, 512, 7, 7)
+    assert fcn8s_vgg16.num_parameters() == 134_489_759 == sum(math.prod(s) for s in expected.values())
+    # the final upsampling is frozen, as in the staged reference
+    assert fcn8s_vgg16.num_parameters(include_frozen=False) == 134_489_759 - 21 * 21 * 16 * 16
+    assert fcn8s_vgg16.dtype == np.float32 and fcn8s_vgg16.num_classes == 21
+
+
+@pytest.mark.parametrize("name,variant,final", [("fcn16s-vgg16", "16s", ("upscore16.weight", (21, 21, 32, 32))),
+                                                ("fcn32s-vgg16", "32s", ("upscore.weight", (21, 21, 64, 64))),
+                                                ("fcn8s-atonce-vgg16", "8s", ("upscore8.weight", (21, 21, 16, 16)))])
+def test_the_other_full_size_nets_have_pytorch_fcn_s_parameters(name, variant, final):
+    with no_init():
+        model = build(name)
+    expected = pytorch_fcn_parameters(variant)
+    assert shapes_of(model) == expected
+    assert shapes_of(model)[final[0]] == final[1]
+    assert model.num_parameters() == sum(math.prod(s) for s in expected.values())
+
+
+def test_building_the_full_net_without_init_is_fast():
+    start = time.perf_counter()
+    with no_init():
+        model = build("fcn8s-vgg16")
+    assert time.perf_counter() - start < 2.0
+    assert model.num_parameters() == 134_489_759
+
+
+@pytest.mark.slow
+def test_a_full_size_forward_under_no_grad(monkeypatch, fcn8s_vgg16):
+    """The paper's FCN-8s on a 64 x 64 image, under no_grad (where the large convolutions go in bands),
+    equals pytorch-fcn's forward written out, run with grad (the textbook route)."""
+    model = fcn8s_vgg16.eval()
+    rng = np.random.default_rng(0)
+    for _, value, _ in model.named_parameters(include_frozen=True):
+        rng.standard_normal(out=value.reshape(-1), dtype=np.float32)
+        fan_in = math.prod(value.shape[1:]) if value.ndim > 1 else 1
+        value *= np.float32(math.sqrt(2.0 / fan_in) if value.ndim > 1 else 0.1)
+    x = rng.standard_normal((1, 3, 64, 64)).astype(np.float32)
+    banded, in_bands = [], fast.conv2d_forward_in_bands
+    monkeypatch.setattr(fast, "conv2d_forward_in_bands", lambda layer, x: banded.append(layer) or in_bands(layer, x))
+    start = time.perf_counter()
+    with no_grad(), fast.enabled(True, "bands"):
+        logits = model(x)
+    took = time.perf_counter() - start
+    assert logits.shape == (1, 21, 64, 64) and np.isfinite(logits).all()
+    assert all(layer.cache is None for layer in model.layers.values())
+    # conv1_2's columns on the 262 x 262 map of a 64 x 64 image are 64*9 * 262^2 * 4 bytes = 158 MB: in bands
+    assert model.conv1_2 in banded
+    expected = pytorch_fcn_forward(model, x, "fcn8s", at_once=False)
+    assert np.abs(expected).max() > 1e-2
+    np.testing.assert_allclose(host(logits), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    assert took < 10.0, f"a 64 x 64 forward took {took:.1f} s"
