@@ -44,7 +44,8 @@ def save_checkpoint(path, model, extra=None, meta=None):
     """Write ``model`` (and ``extra`` arrays, ``meta`` JSON) to ``path`` atomically."""
     path = Path(path)
     header = {"format": FORMAT, "version": 1, "model": model.name, "config": model.config, "meta": meta or {}}
-    arrays = {f"param/{k}": v for k, v in model.state_dict().items()}
+    # the parameters themselves, not state_dict()'s copies: a large model is not held twice while saving
+    arrays = {f"param/{k}": backend.to_host(v) for k, v, _ in model.named_parameters(include_frozen=True)}
     arrays.update({f"extra/{k}": backend.to_host(v) for k, v in (extra or {}).items()})
     arrays["header"] = np.array(json.dumps(header))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -115,15 +115,16 @@ def build_parser():
     p = sub.add_parser("summary", help="the model's layers, output shapes and parameter counts")
     _model_args(p)
     p.add_argument("--checkpoint", help="summarize the model a checkpoint holds instead")
-    p.add_argument("--num-classes", type=positive(int), default=DEFAULTS["num_classes"],
-                   help="classes, background included (default: %(default)s, as train's toy data)")
+    p.add_argument("--num-classes", type=positive(int), default=None,
+                   help="classes, background included (default: 4 as train's toy data; 21 for the VGG16 nets)")
     p.add_argument("--image-size", type=positive(int), nargs="+", default=[DEFAULTS["image_size"]], metavar="S",
                    help="input size: S, or H W (default: %(default)s)")
     p.add_argument("--in-channels", type=positive(int), default=3, help="(default: %(default)s)")
 
     p = sub.add_parser("import-weights", help="a checkpoint from pytorch-fcn's, torchvision's or timm's weights")
     p.add_argument("weights", metavar="SRC",
-                   help="a .safetensors, .npz or PyTorch .pth/.pt file (a .pth is read only where PyTorch is installed)")
+                   help="a .safetensors, .npz or PyTorch .pth/.pt file (a .pth is read only where PyTorch is "
+                        "installed)")
     p.add_argument("--model", default="fcn8s-vgg16", help="the model to build (default: %(default)s)")
     p.add_argument("--out", required=True, help="the checkpoint to write (.npz)")
     p.add_argument("--num-classes", type=positive(int), default=None,
@@ -272,13 +273,16 @@ def _output_names(files):
 
 def cmd_summary(args):
     from .checkpoint import load_model
-    from .models import build
+    from .functional import no_init
+    from .models import REFERENCE, build
 
     if args.checkpoint:
         model, _ = load_model(args.checkpoint)
     else:
-        model = build(args.model, num_classes=args.num_classes, in_channels=args.in_channels,
-                      **_model_config(args))
+        classes = args.num_classes or (None if args.model in REFERENCE else DEFAULTS["num_classes"])
+        with no_init():                       # the table needs shapes, not values
+            model = build(args.model, **({"num_classes": classes} if classes else {}), in_channels=args.in_channels,
+                          **_model_config(args))
     size = args.image_size * 2 if len(args.image_size) == 1 else args.image_size
     if len(size) != 2:
         raise ValueError(f"--image-size takes S or H W, got {len(args.image_size)} numbers")
@@ -299,10 +303,12 @@ def cmd_import_weights(args):
 
 
 def cmd_export(args):
+    from math import prod
+
     from .weights import export
 
     shapes = export(args.checkpoint, args.out, overwrite=args.overwrite)
-    print(f"wrote {args.out}: {len(shapes)} arrays, {sum(int(np.prod(s)) for s in shapes.values()):,} parameters, "
+    print(f"wrote {args.out}: {len(shapes)} arrays, {sum(map(prod, shapes.values())):,} parameters, "
           "with PyTorch's names and layouts")
     return 0
 
