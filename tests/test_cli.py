@@ -285,3 +285,56 @@ def test_a_bad_environment_variable_is_one_line(variable, value, message):
                           env={**os.environ, variable: value})
     assert done.returncode == 2
     assert done.stderr.strip() == f"fcn-scratch summary: error: {message}"
+
+
+def test_train_the_paper_net_from_an_imported_imagenet_classifier(tmp_path, capsys):
+    """The paper's starting point: the ImageNet encoder with fc6/fc7 convolutionalized, zero score layers,
+    bilinear upsampling, and the classifier's own preprocessing; then one training step."""
+    from fcn_scratch.checkpoint import read_checkpoint
+    from fcn_scratch.functional import bilinear_kernel
+    from fcn_scratch.weights import import_weights
+    from tests.weights.synthetic import classifier_state, write
+
+    source = write(classifier_state("torchvision"), tmp_path / "vgg16.safetensors")
+    reduced = ["--widths", "4", "4", "8", "8", "8", "--fc-channels", "16"]
+    import_weights(source, "fcn8s-vgg16", tmp_path / "vgg16.npz", num_classes=4, widths=(4, 4, 8, 8, 8),
+                   fc_channels=16)
+    start = read_checkpoint(tmp_path / "vgg16.npz")
+    assert not start.state["score_fr.weight"].any() and not start.state["score_pool3.weight"].any()
+    np.testing.assert_array_equal(start.state["upscore8.weight"], bilinear_kernel(4, 4, 16))
+    state = classifier_state("torchvision")
+    np.testing.assert_array_equal(start.state["fc6.weight"], state["classifier.0.weight"].reshape(16, 8, 7, 7))
+    capsys.readouterr()
+    assert main(["train", "--model", "fcn8s-vgg16", *reduced, "--init-from", str(tmp_path / "vgg16.npz"),
+                 "--epochs", "1", "--train-size", "2", "--val-size", "2", "--batch-size", "2",
+                 "--image-size", "32", "--quiet", "--out", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "initialized 39 parameters" in out and "new: none" in out
+    last = read_checkpoint(tmp_path / "run" / "last.npz")
+    assert last.meta["preprocessing"]["mean"] == [0.485, 0.456, 0.406]
+    assert last.config["convs_per_block"] == [2, 2, 3, 3, 3] and last.config["conv1_padding"] == 100
+    assert np.abs(last.state["score_fr.weight"]).max() > 0                      # one step trained it
+    # zero score layers pass no gradient down: the first step leaves the ImageNet encoder as it was
+    np.testing.assert_array_equal(last.state["conv1_1.weight"], start.state["conv1_1.weight"])
+
+
+def test_the_paper_net_imports_and_predicts_alike_on_cpu_and_cuda(tmp_path, capsys):
+    """pytorch-fcn's keys in, a photo-sized image out, the same mask on both devices (a GPU or the stand-in)."""
+    from fcn_scratch.weights import import_weights
+    from tests.weights.synthetic import fcn_state, write
+
+    state = {k: v * 0.1 for k, v in fcn_state("fcn8s-vgg16").items()}
+    source = write(state, tmp_path / "fcn8s.safetensors")
+    import_weights(source, "fcn8s-vgg16", tmp_path / "fcn8s.npz", widths=(4, 4, 8, 8, 8), fc_channels=16)
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((61, 83, 3)) * 255).astype(np.uint8)).save(tmp_path / "photo.jpg")
+    masks = {}
+    for device in ("cpu", "cuda"):
+        assert main(["predict", str(tmp_path / "fcn8s.npz"), str(tmp_path / "photo.jpg"), "--device", device,
+                     "--out", str(tmp_path / device)]) == 0
+        masks[device] = np.asarray(Image.open(tmp_path / device / "photo_mask.png"))
+    assert masks["cpu"].shape == (61, 83) and len(np.unique(masks["cpu"])) > 1
+    np.testing.assert_array_equal(masks["cpu"], masks["cuda"])
+    from fcn_scratch.data import VOC_CLASSES
+    found = capsys.readouterr().out.splitlines()[0].split(": ", 1)[1]          # "name 40%, name 21%, ..."
+    assert {part.rsplit(" ", 1)[0] for part in found.split(", ")} <= set(VOC_CLASSES)
