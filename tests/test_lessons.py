@@ -10,8 +10,8 @@ import pytest
 LESSONS = sorted((pathlib.Path(__file__).resolve().parents[1] / "lessons").glob("[0-9][0-9]_*.py"))
 
 
-def test_the_course_has_eleven_lessons():
-    assert [p.name[:2] for p in LESSONS] == [f"{i:02d}" for i in range(1, 12)]
+def test_the_course_has_twelve_lessons():
+    assert [p.name[:2] for p in LESSONS] == [f"{i:02d}" for i in range(1, 13)]
 
 
 def _number(pattern, text):
@@ -32,6 +32,14 @@ CLAIMS = {
     "08_training": lambda out: _number(r"^mean IU +(\S+)$", out) >= 0.5,
     "09_paper_comparison": lambda out: _number(r"^fcn8s +\S+ +\S+ +(\S+)", out) >= 50.0,
     "11_unpooling_decoder": lambda out: _number(r"worst gradient error (\S+)", out) < 1e-6,
+    # the crops derived from the coordinate maps, fc6 as a 7x7 convolution equal to VGG16's Linear classifier.0
+    # (on a 7x7 map and window by window on a larger one), and a fresh net's first loss ln 21
+    "12_paper_fcn8s": lambda out: (
+        "crops: score_pool4 at 5, score_pool3 at 9, upscore8 at 31" in out
+        and _number(r"^fc6 as a 7x7 convolution against classifier.0 as a Linear layer: largest difference (\S+)", out)
+        < 1e-4
+        and _number(r"one at a time: largest difference from the map (\S+)", out) < 1e-4
+        and abs(_number(r"first loss (\S+), ln 21", out) - 3.04452) < 1e-4),
 }
 
 
