@@ -72,3 +72,129 @@ def test_configuration_can_be_resized(tmp_path, capsys):
         run(quick=True, repeats=1, widths=(4, 4, 4, 4, 4))
     with pytest.raises(SystemExit):
         main(["--quick", "--size", "0"])
+
+
+# The real-size workload: the paper's VGG16 FCN-8s predicting a photo-sized image.
+
+@pytest.mark.slow
+def test_real_size_quick_prints_time_memory_and_layers(tmp_path, capsys):
+    """``--real-size --quick``: fcn8s-vgg16 at 224 x 224, timed against PyTorch (where installed), its
+    memory measured in fresh processes, and its layers clocked inside the passes, with their shapes."""
+    assert main(["--real-size", "--quick", "--repeats", "1", "--json", str(tmp_path / "r.json")]) == 0
+    out = capsys.readouterr().out
+    assert "fcn8s-vgg16, 134,489,759 parameters" in out and "batch 1 x 3 x 224 x 224" in out
+    for line in ("forward (ms)", "peak memory (MB)", "  model + input (MB)", "  growth in forward (MB)",
+                 "sum of the layers", "our threads: "):
+        assert line in out
+    assert "AMD" in out or "Intel" in out or "cores" in out
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["config"] == {"model": "fcn8s-vgg16", "batch": 1, "size": 224, "num_classes": 21}
+    assert r["parameters"] == 134_489_759 and r["output_shape"] == [1, 21, 224, 224]
+    ours = r["ours"]
+    mem = ours["memory"]
+    assert mem is not None, "the fresh-process memory measurement failed"
+    # the weights alone are 538 MB; a forward at 224 x 224 needs more than its 1x64x422x422 maps (46 MB)
+    assert 538 < mem["baseline_mb"] < mem["peak_mb"] and mem["growth_mb"] > 46
+    rows = {row["layer"]: row for row in r["layers"]}
+    assert rows["conv1_1"]["output"] == [1, 64, 422, 422]      # padded by 100: 224 + 200 - 2
+    assert rows["pool5"]["output"] == [1, 512, 14, 14] and rows["fc6"]["output"] == [1, 4096, 8, 8]
+    assert rows["upscore8"]["output"] == [1, 21, 312, 312] and rows["crop_upscore8"]["output"] == [1, 21, 224, 224]
+    assert rows["conv1_2"]["gflop"] == pytest.approx(2 * 64 * 64 * 9 * 422 * 422 / 1e9)
+    assert rows["fc6"]["gflop"] == pytest.approx(2 * 4096 * 512 * 49 * 64 / 1e9)
+    assert all(row["ours_ms"] > 0 for row in r["layers"])
+    assert sum(row["ours_ms"] for row in r["layers"]) == pytest.approx(ours["forward_ms"], rel=0.5)
+    if r["torch"] is None:
+        assert "PyTorch not installed" in out
+        return
+    t = r["torch"]
+    assert t["forward_ms"] > 0 and t["memory"]["peak_mb"] > t["memory"]["baseline_mb"] > 538
+    assert t["difference"]["relative"] < 1e-4                   # the same function, with the same weights
+    assert "max |ours - PyTorch|" in out
+    convs = [row for row in r["layers"] if row["type"] in ("Conv2d", "ConvTranspose2d")]
+    assert len(convs) == 21 and all(row["torch_ms"] > 0 and row["torch_output"] == row["output"] for row in convs)
+
+
+def test_torch_reference_is_our_vgg16_fcn8s():
+    """The PyTorch reference, given our weights, computes what ours does: the same crops (5, 9, 31) and
+    pools rounding up, on an image that is not square; narrow widths, as both accept them."""
+    pytest.importorskip("torch")
+    import numpy as np
+    import torch
+
+    from fcn_scratch import no_grad
+    from fcn_scratch.bench.torch_reference import copy_weights, vgg16_fcn8s
+    from fcn_scratch.bench.workload import fill_random
+    from fcn_scratch.models import build
+
+    widths, fc = (4, 4, 8, 8, 8), 16
+    ours = build("fcn8s-vgg16", num_classes=3, widths=widths, fc_channels=fc)
+    fill_random(ours, seed=3)
+    theirs = vgg16_fcn8s(3, widths=widths, fc_channels=fc)
+    copy_weights(theirs, ours)
+    x = np.random.default_rng(0).standard_normal((2, 3, 37, 53)).astype(np.float32)
+    with no_grad():
+        y = ours.eval()(x)
+    with torch.no_grad():
+        expected = theirs.eval()(torch.from_numpy(x)).numpy()
+    assert y.shape == expected.shape == (2, 3, 37, 53)
+    assert np.abs(expected).max() > 0.1
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    with pytest.raises(ValueError, match="names differ"):
+        copy_weights(vgg16_fcn8s(3, widths=widths, fc_channels=fc), build("fcn8s", num_classes=3))
+
+
+def test_layer_clock_times_armed_passes_only():
+    """Our clock notes each layer of a pass, in call order, only while armed; the layers' times add up to
+    the pass; FLOPs are 2 * weight size * pixels (output pixels of a convolution, input of a transposed)."""
+    import time
+
+    from fcn_scratch import no_grad
+    from fcn_scratch.bench.layer_clock import OurClock, conv_flops
+    from fcn_scratch.bench.workload import QUICK, our_setup
+
+    model, x, _ = our_setup(QUICK, "cpu")
+    model.eval()
+    clock = OurClock(model)
+
+    def forward():
+        with no_grad():
+            return model(x)
+    clock.armed = False
+    clock.run(forward)
+    assert clock.medians() == []
+    clock.armed = True
+    start = time.perf_counter()
+    clock.run(forward)
+    total = time.perf_counter() - start
+    clock.close()
+    assert all(not layer.forward_pre_hooks for layer in model.layers.values())
+    names = [name for name, _ in clock.medians()]
+    assert names[:3] == ["conv1_1", "relu1_1", "pool1"] and names[-1] == "crop_upscore8"
+    assert sum(seconds for _, seconds in clock.medians()) == pytest.approx(total, rel=0.2)
+    kind, weight, in_shape, out_shape = clock.shapes["conv1_1"]
+    assert conv_flops(kind, weight, in_shape, out_shape) == 2 * 8 * 3 * 9 * 2 * 64 * 64
+    assert conv_flops("ConvTranspose2d", (5, 5, 16, 16), (2, 5, 3, 3), (2, 5, 32, 32)) == 2 * 5 * 5 * 256 * 2 * 9
+    assert conv_flops("MaxPool2d", None, (2, 8, 64, 64), (2, 8, 32, 32)) is None
+
+
+def test_real_size_is_cpu_only_and_resizable():
+    """--real-size refuses the GPU by name (it measures resident memory); --size and --classes still apply."""
+    from fcn_scratch.bench.workload import configuration
+    with pytest.raises(SystemExit):
+        main(["--real-size", "--device", "cuda"])
+    assert configuration(real_size=True)["size"] == 500 and configuration(True, real_size=True)["size"] == 224
+    assert configuration(real_size=True, size=320, num_classes=5)["num_classes"] == 5
+
+
+def test_real_size_without_pytorch(monkeypatch):
+    """Without PyTorch the real-size report has our column alone and says why (a small image, no memory
+    measurement, so that it runs in seconds)."""
+    from fcn_scratch.bench import real_size
+    from fcn_scratch.bench.report import format_real
+    monkeypatch.setattr(real_size, "torch_real_setup", lambda cfg, our_model=None: None)
+    result = real_size.run_real(quick=True, repeats=1, memory=False, size=48)
+    assert result["torch"] is None and result["output_shape"] == [1, 21, 48, 48]
+    assert all(row["torch_ms"] is None for row in result["layers"])
+    table = format_real(result)
+    assert "PyTorch not installed" in table and "batch 1 x 3 x 48 x 48" in table
+    assert "fc6            Conv2d          1x4096x" in table

@@ -72,3 +72,75 @@ def format_table(r):
     lines += ["", f"naive loop convolution {n['shape']}: {n['naive_ms']:.1f} ms; im2col + product: "
                   f"{n['im2col_ms']:.2f} ms ({n['speedup']:.0f}x faster)"]
     return "\n".join(lines)
+
+
+def _shape(shape):
+    return "x".join(str(d) for d in shape)
+
+
+def _ms(value, width=10):
+    return f"{value:>{width}.1f}" if value is not None else f"{'-':>{width}}"
+
+
+def real_memory_lines(ours, theirs):
+    """Peak resident memory of the forward passes, each framework in a fresh process."""
+    lines = []
+    for label, key in (("peak memory (MB)", "peak_mb"), ("  model + input (MB)", "baseline_mb"),
+                       ("  growth in forward (MB)", "growth_mb")):
+        _versus(lines, label, ours[key], theirs and theirs[key])
+    return lines
+
+
+def real_layer_lines(rows, forward_ms, torch_forward_ms):
+    """Each of our layers, clocked inside the timed passes, PyTorch's module of the same name beside it."""
+    lines = [f"{'layer':<15}{'type':<16}{'output':<17}{'ours ms':>9}{'PyTorch':>9}{'ratio':>7}{'share':>7}"
+             f"{'GFLOP':>8}{'ours GF/s':>10}{'PT GF/s':>9}"]
+    for row in rows:
+        ratio = f"{row['ours_ms'] / row['torch_ms']:>7.2f}" if row["torch_ms"] else f"{'-':>7}"
+        flops = ""
+        if "gflop" in row:
+            theirs = f"{row['torch_gflops']:>9.1f}" if row["torch_gflops"] else f"{'-':>9}"
+            flops = f"{row['gflop']:>8.2f}{row['ours_gflops']:>10.1f}" + theirs
+        lines.append(f"{row['layer']:<15}{row['type']:<16}{_shape(row['output']):<17}{row['ours_ms']:>9.1f}"
+                     f"{_ms(row['torch_ms'], 9)}{ratio}{row['ours_ms'] / forward_ms:>7.1%}" + flops)
+    ours_sum = sum(row["ours_ms"] for row in rows)
+    their_sum = sum(row["torch_ms"] for row in rows if row["torch_ms"])
+    convs = [row for row in rows if "gflop" in row]
+    gflop, conv_ms = sum(row["gflop"] for row in convs), sum(row["ours_ms"] for row in convs)
+    line = (f"sum of the layers: ours {ours_sum:.1f} ms" + (f", PyTorch {their_sum:.1f} ms" if their_sum else "")
+            + f"; convolutions {gflop:.1f} GFLOP: ours {conv_ms:.1f} ms ({gflop / conv_ms * 1e3:.1f} GFLOP/s)")
+    if their_sum:
+        their_conv = sum(row["torch_ms"] for row in convs if row["torch_ms"])
+        line += f", PyTorch {their_conv:.1f} ms ({gflop / their_conv * 1e3:.1f} GFLOP/s)"
+    lines.append(line)
+    lines.append("(each layer clocked inside the timed passes, median; share: of our forward; PyTorch's crops "
+                 "and sums run outside its modules)" if torch_forward_ms else
+                 "(each layer clocked inside the timed passes, median; share: of our forward)")
+    return lines
+
+
+def format_real(r):
+    """The real-size workload's report: forward time and memory against PyTorch, then layer by layer."""
+    cfg, ours, t = r["config"], r["ours"], r["torch"]
+    lines = [f"The paper's FCN-8s ({cfg['model']}, {r['parameters']:,} parameters), inference (eval, no gradients), "
+             f"batch {cfg['batch']} x 3 x {cfg['size']} x {cfg['size']}, {cfg['num_classes']} classes, float32, "
+             f"device {r['device']} ({r['machine']}), {r['date']}",
+             f"numpy {r['numpy']}; BLAS: {r['blas']}; our threads: {r['threads']}; "
+             f"OPENBLAS_CORETYPE={r['openblas_coretype']}"
+             + (f"; PyTorch {t['version']}, {t['threads']} threads ({t['interop_threads']} inter-op)" if t else ""),
+             "", f"{'':<24}{'ours':>10}{'PyTorch':>10}{'ratio':>8}"]
+    _versus(lines, "forward (ms)", ours["forward_ms"], t and t["forward_ms"])
+    if ours["memory"]:
+        lines += real_memory_lines(ours["memory"], t and t["memory"])
+    passes = r["timed_passes"]
+    lines.append(f"(forward: median of {passes} pass{'es' if passes != 1 else ''}, in turns, each turn after an "
+                 "untimed pass; "
+                 "memory: peak resident memory (VmHWM) over two passes, each framework in a fresh process)")
+    if t:
+        d = t["difference"]
+        lines.append(f"logits {_shape(r['output_shape'])}, the same weights: max |ours - PyTorch| = "
+                     f"{d['max_abs']:.2e} ({d['relative']:.1e} of max |PyTorch|)")
+    else:
+        lines.append("(PyTorch not installed: no side-by-side column; it is not a dependency)")
+    lines += [""] + real_layer_lines(r["layers"], ours["forward_ms"], t and t["forward_ms"])
+    return "\n".join(lines)
