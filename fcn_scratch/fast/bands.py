@@ -31,11 +31,14 @@ BAND_BYTES = 32 * 2 ** 20
 def bands_apply(layer, x):
     """The named condition for :func:`conv2d_forward_in_bands`: the ``bands`` trick is on, the forward
     keeps no cache (:func:`fcn_scratch.no_grad`), and ``layer``'s column matrix of ``x`` is larger than
-    :data:`BAND_BYTES`."""
+    :data:`BAND_BYTES`, or the batch has fewer samples than there are threads to split it over (a
+    photo: its bands give every thread work)."""
     if not is_on("bands") or grad_enabled():
         return False
     n, rows, length = column_shape(x.shape, layer.kernel_size, layer.stride, layer.padding)
-    return n * rows * length * x.dtype.itemsize > BAND_BYTES
+    nbytes = n * rows * length * x.dtype.itemsize
+    return nbytes > BAND_BYTES or (threads.threads_apply(x) and n < threads.THREADS
+                                   and nbytes >= threads.THREADS * threads.MIN_PART_BYTES["products"])
 
 
 def conv2d_forward_in_bands(layer, x):
@@ -45,6 +48,8 @@ def conv2d_forward_in_bands(layer, x):
     (kh, kw), (sh, sw), (ph, pw) = layer.kernel_size, layer.stride, layer.padding
     ho, wo = layer.output_size(h, w)
     rows_per_band = max(1, BAND_BYTES // (c * kh * kw * wo * x.dtype.itemsize))
+    if threads.threads_apply(x):            # at least one band per thread
+        rows_per_band = min(rows_per_band, -(-ho * n // threads.THREADS))
     bands = [(i, top, min(top + rows_per_band, ho)) for i in range(n) for top in range(0, ho, rows_per_band)]
     slices = threads.parts(len(bands), n * c * kh * kw * ho * wo * x.dtype.itemsize, x, kind="products")
     band_in = (rows_per_band - 1) * sh + kh                          # input rows one band reads

@@ -111,6 +111,14 @@ def run(work, slices, x):
             future.result()
 
 
+def planes(*arrays):
+    """The arrays (N, C, ...) as (N*C, 1, ...) views, so that work done plane by plane (elementwise,
+    pooling) splits a batch of one image too; as they are (split by samples) unless all are contiguous."""
+    if all(a.ndim > 2 and a.flags.c_contiguous for a in arrays):
+        return [a.reshape((-1, 1) + a.shape[2:]) for a in arrays]
+    return list(arrays)
+
+
 def over_batch(x, work, nbytes=None, kind="copies"):
     """``work(k, samples)`` over the batch of ``x`` (N, ...), split in parts; ``nbytes`` is the size of
     the work (default: ``x``'s), ``kind`` "products" where it has matrix products, else "copies"."""

@@ -197,3 +197,22 @@ def test_without_the_trick_the_column_matrix_is_built():
         with no_grad(), fast.enabled(False, "bands"):
             conv(x)
     assert peak_bytes(predict) >= columns
+
+
+def test_one_image_is_cut_into_a_band_per_thread(monkeypatch):
+    """A photo's fc6: a column matrix below BAND_BYTES, but one sample for several threads: every thread
+    gets a band (the batch alone would leave all but one idle)."""
+    from fcn_scratch.fast import threads
+    monkeypatch.setattr(threads, "THREADS", 3)
+    conv, x = make(8, 6, 3, 1, 1, (1, 40, 100), np.float32, "cpu", seed=3)
+    columns = 8 * 9 * 40 * 100 * 4
+    assert threads.THREADS * threads.MIN_PART_BYTES["products"] <= columns <= bands.BAND_BYTES
+    with no_grad():
+        assert fast.bands_apply(conv, x)
+        with watching_products(lambda a, b: widths.append(b.shape[-1])):
+            widths = []
+            y = conv(x)
+        assert not fast.bands_apply(conv, np.zeros((3, 8, 40, 100), np.float32))   # a sample per thread
+        assert not fast.bands_apply(conv, np.zeros((1, 8, 10, 10), np.float32))    # too little to split
+    assert widths == [14 * 100, 14 * 100, 12 * 100]
+    np.testing.assert_allclose(y, textbook(conv, x), rtol=1e-5, atol=1e-5)

@@ -172,3 +172,27 @@ def test_a_bad_thread_count_is_named(value):
                           env={"FCN_SCRATCH_THREADS": value, "PATH": ""})
     assert done.returncode != 0
     assert f"FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got {value!r}" in done.stderr
+
+
+def test_one_image_splits_over_its_planes(split_small, rng, monkeypatch):
+    """A batch of one image: ReLU and max pooling cut their parts from the planes, both ways, to the same bits."""
+    parts = []
+    original = threads.run
+    monkeypatch.setattr(threads, "run", lambda work, slices, x: (parts.append(len(slices)), original(work, slices, x)))
+    x = rng.standard_normal((1, 5, 9, 7)).astype(np.float32)
+    _assert_same_bits(*_both_ways(_layer_through(ReLU(), x, 1)))
+    _assert_same_bits(*_both_ways(_layer_through(MaxPool2d(2, ceil_mode=True), x, 2)))
+    assert parts[:4] == [3, 3, 3, 3]                     # relu forward, backward; pool forward, backward
+
+
+def test_under_no_grad_relu_keeps_no_mask_and_pooling_no_arg_max(split_small, rng):
+    from fcn_scratch import no_grad
+
+    x = rng.standard_normal((2, 3, 8, 6)).astype(np.float32)
+    with no_grad():
+        y, mask = fast.relu_forward(x.copy(), inplace=True)
+        pooled, arg = fast.maxpool_forward(MaxPool2d(2), x, (4, 3))
+        _, arg_kept = fast.maxpool_forward(MaxPool2d(2, return_indices=True), x, (4, 3))
+    assert mask is None and arg is None and arg_kept is not None
+    np.testing.assert_array_equal(y, np.maximum(x, 0))
+    np.testing.assert_array_equal(pooled, x.reshape(2, 3, 4, 2, 3, 2).max(axis=(3, 5)))
