@@ -12,8 +12,10 @@ Files are written atomically: to a temporary file beside the target, flushed
 to disk, then renamed over it. A rename within one folder either happens
 completely or not at all, so a crash mid-save leaves the previous checkpoint.
 """
+import contextlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,18 +44,30 @@ class Checkpoint:
 
 def save_checkpoint(path, model, extra=None, meta=None):
     """Write ``model`` (and ``extra`` arrays, ``meta`` JSON) to ``path`` atomically."""
-    path = Path(path)
     header = {"format": FORMAT, "version": 1, "model": model.name, "config": model.config, "meta": meta or {}}
     # the parameters themselves, not state_dict()'s copies: a large model is not held twice while saving
     arrays = {f"param/{k}": backend.to_host(v) for k, v, _ in model.named_parameters(include_frozen=True)}
     arrays.update({f"extra/{k}": backend.to_host(v) for k, v in (extra or {}).items()})
     arrays["header"] = np.array(json.dumps(header))
+    return _write_atomically(path, lambda f: np.savez(f, **arrays))
+
+
+def copy_checkpoint(source, path):
+    """Copy the checkpoint ``source`` to ``path``, atomically as :func:`save_checkpoint` writes."""
+    with open(source, "rb") as src:
+        return _write_atomically(path, lambda f: shutil.copyfileobj(src, f))
+
+
+def _write_atomically(path, write):
+    """Call ``write(binary file)`` on a temporary file beside ``path``, flush it to disk, then rename it
+    over ``path``; on any failure the temporary file is removed and ``path`` is as it was."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, 0o666 & ~_umask())           # mkstemp makes it private; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -70,25 +84,78 @@ def _umask():
     return mask
 
 
-def read_checkpoint(path):
-    """Read a checkpoint file into a :class:`Checkpoint`, or say clearly why it cannot be read."""
+def read_header(path):
+    """A checkpoint's header (``{"model", "config", "meta", ...}``), read without its arrays; one line
+    naming the file for anything that keeps it from being a checkpoint's header."""
     path = Path(path)
+    with _open(path) as archive:
+        return _header(path, archive)
+
+
+def read_checkpoint(path):
+    """Read a checkpoint file into a :class:`Checkpoint`, or say clearly why it cannot be read: one line
+    naming the file for a missing, truncated or foreign file, a damaged header, or a parameter that
+    holds NaN or infinity (a model that holds one predicts nothing)."""
+    path = Path(path)
+    with _open(path) as archive:
+        header = _header(path, archive)
+        contents = {key: _array(path, archive, key) for key in archive.files if key != "header"}
+    state = {RENAMED.get(k[len("param/"):], k[len("param/"):]): v for k, v in contents.items()
+             if k.startswith("param/")}
+    for name, value in state.items():
+        # isfinite per array, not over a concatenation: no second copy of a large model
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            raise ValueError(f"{path} is not usable: parameter {name} holds NaN or infinity")
+    extra = {k[len("extra/"):]: v for k, v in contents.items() if k.startswith("extra/")}
+    return Checkpoint(path, header["model"], header["config"], state, extra, header["meta"])
+
+
+@contextlib.contextmanager
+def _open(path):
+    """The file's archive, open; FileNotFoundError or one ValueError line when it is no readable .npz."""
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            contents = {key: archive[key] for key in archive.files}
+        archive = np.load(path, allow_pickle=False)
     except Exception as exc:
-        raise ValueError(f"{path} is not a readable checkpoint (truncated or corrupt?): {exc}") from None
-    if "header" not in contents:
+        raise _unreadable(path, exc) from None
+    with archive:
+        yield archive
+
+
+def _array(path, archive, key):
+    """One array of an open checkpoint; a member cut short or damaged is one ValueError line."""
+    try:
+        return archive[key]
+    except Exception as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path, exc):
+    return ValueError(f"{path} is not a readable checkpoint (truncated or corrupt?): {exc}")
+
+
+def _header(path, archive):
+    """The header of an open checkpoint, checked: a JSON object of our format with a model name, a
+    configuration and meta."""
+    if "header" not in archive.files:
         raise ValueError(f"{path} is not an fcn-scratch checkpoint: it has no header")
-    header = json.loads(str(contents.pop("header")))
+    text = str(_array(path, archive, "header"))
+    try:
+        header = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not an fcn-scratch checkpoint: its header is not JSON ({exc})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path} is not an fcn-scratch checkpoint: its header is not a JSON object")
     if header.get("format") != FORMAT:
         raise ValueError(f"{path} is not an fcn-scratch checkpoint (format {header.get('format')!r})")
-    state = {RENAMED.get(k[len("param/"):], k[len("param/"):]): v for k, v in contents.items()
-             if k.startswith("param/")}
-    extra = {k[len("extra/"):]: v for k, v in contents.items() if k.startswith("extra/")}
-    return Checkpoint(path, header["model"], header["config"], state, extra, header.get("meta", {}))
+    header.setdefault("meta", {})
+    for key, kind, expected in (("model", str, "a model name"), ("config", dict, "a JSON object"),
+                                ("meta", dict, "a JSON object")):
+        if not isinstance(header.get(key), kind):
+            entry = f"has no {key!r} entry" if key not in header else f"has a {key!r} entry that is not {expected}"
+            raise ValueError(f"{path} is a damaged checkpoint: its header {entry}")
+    return header
 
 
 def load_model(path, device="cpu", dtype=None):
@@ -97,8 +164,11 @@ def load_model(path, device="cpu", dtype=None):
     Returns ``(model, checkpoint)``.
     """
     ckpt = read_checkpoint(path)
-    with no_init():                     # every parameter comes from the file: no random draw, no second copy
-        model = build(ckpt.model_name, **ckpt.config, dtype=dtype)
+    try:
+        with no_init():                 # every parameter comes from the file: no random draw, no second copy
+            model = build(ckpt.model_name, **ckpt.config, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{ckpt.path} describes no model this version builds: {exc}") from None
     _load_state(model, ckpt)
     ckpt.state.clear()                  # the model holds the arrays now
     return model.to(device), ckpt

@@ -5,7 +5,9 @@ can fix (a missing file, a bad argument or data folder, no GPU) are printed as
 one line, not a traceback; anything else is a bug and keeps its traceback.
 """
 import argparse
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -50,13 +52,11 @@ def _model_config(args):
                 learn_final_upsampling=args.learn_final_upsampling)
 
 
-def _data_args(p, default_split):
+def _data_args(p, default_split, image_size_default, image_size_help):
     p.add_argument("--data", default="toy",
                    help="'toy' (built-in shapes) or the path of a VOC-format folder (default: toy)")
     p.add_argument("--split", default=default_split, help="split to use (default: %(default)s)")
-    p.add_argument("--image-size", type=at_least(8), default=DEFAULTS["image_size"],
-                   help="toy image size (evaluate: the checkpoint's by default), or the training crop for VOC "
-                        "folders (default: %(default)s)")
+    p.add_argument("--image-size", type=at_least(8), default=image_size_default, help=image_size_help)
     p.add_argument("--num-classes", type=positive(int), default=None,
                    help="classes, background included (toy: 2-6, default 4; VOC: default 21)")
     p.add_argument("--seed", type=non_negative(int), default=0,
@@ -71,7 +71,8 @@ def build_parser():
 
     p = sub.add_parser("train", help="train an FCN (default: FCN-8s on the toy shapes, a few minutes on a CPU)")
     _model_args(p)
-    _data_args(p, "train")
+    _data_args(p, "train", DEFAULTS["image_size"],
+               "toy image size, or the training crop for VOC folders (default: %(default)s)")
     p.add_argument("--val-split", default="val", help="split to validate on (default: %(default)s)")
     p.add_argument("--train-size", type=positive(int), default=DEFAULTS["train_size"],
                    help="toy training images (default: %(default)s)")
@@ -96,11 +97,14 @@ def build_parser():
 
     p = sub.add_parser("evaluate", help="the paper's four metrics and per-class IU of a checkpoint")
     p.add_argument("checkpoint", help="a .npz checkpoint written by train")
-    _data_args(p, "val")
+    _data_args(p, "val", None, "toy image size (default: the checkpoint's training size, else "
+                               f"{DEFAULTS['image_size']}); a VOC folder's images are evaluated at their own sizes")
     p.add_argument("--size", type=positive(int), default=DEFAULTS["val_size"],
                    help="toy images to evaluate (default: %(default)s)")
     p.add_argument("--batch-size", type=positive(int), default=8, help="(default: %(default)s)")
-    p.add_argument("--out", default=None, help="where to write the JSON (default: beside the checkpoint)")
+    p.add_argument("--out", default=None,
+                   help="where to write the JSON (default: eval_<checkpoint name>_<split>.json beside the checkpoint)")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
 
     p = sub.add_parser("predict", help="colour masks and overlays for image files")
     p.add_argument("checkpoint", help="a .npz checkpoint written by train")
@@ -147,19 +151,31 @@ def build_parser():
 
 
 def cmd_train(args):
-    from .checkpoint import read_checkpoint
-    from .data import Compose, DataLoader, Preprocessing, RandomCropOrPad, RandomHorizontalFlip, make_dataset
+    from .data import check_files, make_dataset
     from .models import NAMES as MODEL_NAMES
-    from .models import build
-    from .optim import SGD, Adam
-    from .train import Trainer, prepare_run_folder, write_report
+    from .train import files_to_replace, hold_run_folder, remove_run_files
 
     backend.xp_for(args.device)
     if args.model not in MODEL_NAMES:
         raise ValueError(f"unknown model {args.model!r}; expected one of {', '.join(MODEL_NAMES)}")
-    out = prepare_run_folder(Path(args.out or Path("runs") / args.model), args.resume, args.overwrite)
+    # the arguments and the split lists first: quick to check, and wrong whatever the run folder holds
     train_set = make_dataset(args.data, args.split, args.train_size, args.image_size, args.num_classes, args.seed)
     val_set = make_dataset(args.data, args.val_split, args.val_size, args.image_size, args.num_classes, args.seed)
+    with hold_run_folder(args.out or Path("runs") / args.model) as out:
+        replaced = files_to_replace(out, args.resume, args.overwrite)
+        check_files({args.split: train_set, args.val_split: val_set})
+        remove_run_files(out, replaced)         # only now: a start refused for its data keeps the old run
+        return _train(args, out, train_set, val_set)
+
+
+def _train(args, out, train_set, val_set):
+    """Build the model, optimizer and loaders, train into ``out`` (held by this process), write the report."""
+    from .checkpoint import read_checkpoint
+    from .data import Compose, DataLoader, Preprocessing, RandomCropOrPad, RandomHorizontalFlip
+    from .models import build
+    from .optim import SGD, Adam
+    from .train import Trainer, write_report
+
     if args.data == "toy":
         transform = RandomHorizontalFlip()
     else:
@@ -194,41 +210,43 @@ def cmd_train(args):
     print(f"training {args.model} on {args.data} ({len(train_set)} train / {len(val_set)} val images, "
           f"{model.num_parameters():,} parameters) on {args.device}; results in {out}/")
     history = trainer.fit()
-    write_report(out, history, val_set, val_loader, args.device, trainer.elapsed())
+    write_report(out, history, val_set, val_loader, args.device, trainer.elapsed(),
+                 continued_from=trainer.meta.get("continued_from"))
     return 0
 
 
 def cmd_evaluate(args):
     from .checkpoint import load_model
-    from .data import DataLoader, Preprocessing, make_dataset
+    from .data import DataLoader, Preprocessing, check_files, make_dataset
     from .train import evaluate, format_metrics
+    from .weights.files import refuse_overwrite
 
-    model, ckpt = load_model(args.checkpoint, args.device)
+    checkpoint = Path(args.checkpoint)
+    out = Path(args.out) if args.out else checkpoint.with_name(f"eval_{checkpoint.stem}_{args.split}.json")
+    if out.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(out))
+    refuse_overwrite(out, args.overwrite)           # before the work, not after it
+    model, ckpt = load_model(checkpoint, args.device)
     num_classes = model.num_classes if args.num_classes is None else args.num_classes
-    image_size = args.image_size
-    if args.data == "toy" and "image_size" in ckpt.meta and image_size == DEFAULTS["image_size"]:
-        image_size = ckpt.meta["image_size"]
+    image_size = args.image_size or ckpt.meta.get("image_size", DEFAULTS["image_size"])
     dataset = make_dataset(args.data, args.split, args.size, image_size, num_classes, args.seed)
     if dataset.num_classes != model.num_classes:
         raise ValueError(f"the data has {dataset.num_classes} classes but the model predicts {model.num_classes}")
+    check_files({args.split: dataset})
     loader = DataLoader(dataset, args.batch_size, preprocessing=Preprocessing.from_meta(ckpt.meta))
     metrics, _ = evaluate(model, loader, print_fn=print)
-    print(f"{ckpt.model_name} from {args.checkpoint} on {args.data} / {args.split} ({len(dataset)} images)")
+    print(f"{ckpt.model_name} from {checkpoint} on {args.data} / {args.split} ({len(dataset)} images)")
     print(format_metrics(metrics, model.class_names))
-    out = Path(args.out) if args.out else Path(args.checkpoint).with_name(f"eval_{args.split}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"checkpoint": str(args.checkpoint), "data": args.data, "split": args.split,
+    out.write_text(json.dumps({"checkpoint": str(checkpoint), "data": args.data, "split": args.split,
                                **metrics}, indent=2))
     print(f"wrote {out}")
     return 0
 
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff"}
-
-
 def cmd_predict(args):
     from .checkpoint import load_model
-    from .data import Preprocessing
+    from .data import IMAGE_SUFFIXES, Preprocessing
     from .train import predict_files
 
     model, ckpt = load_model(args.checkpoint, args.device)

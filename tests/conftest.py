@@ -1,5 +1,7 @@
 """Shared fixtures: every test that takes ``device`` runs on NumPy and on "cuda": real CuPy where a GPU
-is there, the strict CuPy stand-in of ``tests/cupy_double`` everywhere else."""
+is there, the strict CuPy stand-in of ``tests/cupy_double`` everywhere else; and every test runs in
+an empty folder of its own, so that what the current folder holds (a ``runs/`` of the README's
+training) changes no result, and no test writes there."""
 import os
 import pathlib
 import sys
@@ -10,6 +12,7 @@ import pytest
 from fcn_scratch import backend
 
 STAND_IN = pathlib.Path(__file__).resolve().parent / "cupy_double"
+ROOT = STAND_IN.parents[1]
 
 
 def _real_gpu():
@@ -32,6 +35,8 @@ def _use_the_stand_in():
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(STAND_IN), os.environ.get("PYTHONPATH")]))
 
 
+# Subprocesses started from a test's own folder find the package where an editable install does not.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 CUDA = _real_gpu()
 if CUDA is None:
     _use_the_stand_in()
@@ -45,6 +50,12 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter):
     """The same line at the end, where ``pytest -q`` (which drops the header) shows it too."""
     terminalreporter.write_line(f"cuda tests: {CUDA}")
+
+
+@pytest.fixture(autouse=True)
+def own_folder(tmp_path_factory, monkeypatch):
+    """Run the test in an empty folder of its own (not its ``tmp_path``, which it may list)."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 @pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])

@@ -1,9 +1,10 @@
+import json
 import os
 
 import numpy as np
 import pytest
 
-from fcn_scratch.checkpoint import load_into, load_model, read_checkpoint, save_checkpoint
+from fcn_scratch.checkpoint import load_into, load_model, read_checkpoint, read_header, save_checkpoint
 from fcn_scratch.models import build
 
 CONFIG = dict(widths=(2, 3, 3, 4, 4), convs_per_block=1, fc_channels=4)
@@ -70,3 +71,61 @@ def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
         save_checkpoint(path, model(seed=2))
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["last.npz"]
+
+
+def with_header(path, header, **arrays):
+    np.savez(path, header=np.array(header if isinstance(header, str) else json.dumps(header)), **arrays)
+    return path
+
+
+@pytest.mark.parametrize("header,message", [
+    ("{not json", r"its header is not JSON \(Expecting property name"),
+    ("[1, 2]", "its header is not a JSON object"),
+    ({"format": "fcn-scratch-checkpoint", "config": {}}, "is a damaged checkpoint: its header has no 'model' entry"),
+    ({"format": "fcn-scratch-checkpoint", "model": "fcn8s"}, "has no 'config' entry"),
+    ({"format": "fcn-scratch-checkpoint", "model": "fcn8s", "config": {}, "meta": [1]},
+     "has a 'meta' entry that is not a JSON object"),
+    ({"format": "fcn-scratch-checkpoint", "model": "fcn8s", "config": {"num_classes": 3, "wings": 2}},
+     "describes no model this version builds: .*wings"),
+    ({"format": "fcn-scratch-checkpoint", "model": "fcn99s", "config": {}}, "describes no model .*fcn99s"),
+])
+def test_every_header_fault_is_one_line_naming_the_file(tmp_path, header, message):
+    path = with_header(tmp_path / "c.npz", header)
+    with pytest.raises(ValueError, match=message) as info:
+        load_model(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
+def test_weights_holding_nan_or_infinity_are_refused_with_their_name(tmp_path):
+    m = model()
+    m.fc6.params["weight"][0, 0, 0, 0] = np.nan
+    save_checkpoint(tmp_path / "nan.npz", m)
+    with pytest.raises(ValueError, match=r"nan.npz is not usable: parameter fc6.weight holds NaN or infinity"):
+        load_model(tmp_path / "nan.npz")
+    m = model()
+    m.score_fr.params["bias"][1] = -np.inf
+    save_checkpoint(tmp_path / "inf.npz", m)
+    with pytest.raises(ValueError, match="parameter score_fr.bias holds NaN or infinity"):
+        load_into(model(), tmp_path / "inf.npz")
+
+
+def test_a_model_of_other_sizes_is_a_short_line_with_counts(tmp_path):
+    """A checkpoint of other widths differs in every weight: the line counts them and names three."""
+    save_checkpoint(tmp_path / "wide.npz", model(widths=(3, 4, 4, 5, 5), fc_channels=6))
+    with pytest.raises(ValueError) as info:
+        load_into(model(), tmp_path / "wide.npz")
+    message = str(info.value)
+    assert "wrong shape: conv1_1.weight: checkpoint (3, 3, 3, 3), model (2, 3, 3, 3); " in message
+    assert message.endswith("; ...") and message.count("checkpoint (") == 3 and len(message) < 300
+    wrong = sum(1 for name, value in model().state_dict().items()
+                if read_checkpoint(tmp_path / "wide.npz").state[name].shape != value.shape)
+    assert f"{wrong} wrong shape" in message
+
+
+def test_the_header_alone_is_read_without_the_weights(tmp_path):
+    path = save_checkpoint(tmp_path / "c.npz", model(), meta={"epoch": 4})
+    header = read_header(path)
+    assert header["model"] == "fcn8s" and header["meta"] == {"epoch": 4}
+    path.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="c.npz is not a readable checkpoint"):
+        read_header(path)

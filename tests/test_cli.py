@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -338,3 +339,125 @@ def test_the_paper_net_imports_and_predicts_alike_on_cpu_and_cuda(tmp_path, caps
     from fcn_scratch.data import VOC_CLASSES
     found = capsys.readouterr().out.splitlines()[0].split(": ", 1)[1]          # "name 40%, name 21%, ..."
     assert {part.rsplit(" ", 1)[0] for part in found.split(", ")} <= set(VOC_CLASSES)
+
+
+def test_errors_do_not_depend_on_a_run_in_the_current_folder(capsys):
+    """The README's training leaves runs/fcn8s in the current folder; a bad data argument is still
+    named as such, not refused for the folder."""
+    Path("runs/fcn8s").mkdir(parents=True)
+    Path("runs/fcn8s/last.npz").write_bytes(b"a run")
+    for argv, message in ((["train", "--data", "/no/such/voc", "--epochs", "1"], "split list not found"),
+                          (["train", "--num-classes", "9", "--epochs", "1"], "num_classes must be in [2, 6]")):
+        assert main(argv) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_a_run_holds_its_folder_against_a_second_run_and_a_resume(tmp_path, capsys):
+    from fcn_scratch.train import hold_run_folder
+
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out)] + SMALL) == 0
+    capsys.readouterr()
+    with hold_run_folder(out):                  # as a run in progress holds it
+        for extra in ([], ["--resume", str(out / "last.npz"), "--epochs", "2"], ["--overwrite"]):
+            assert main(["train", "--out", str(out)] + SMALL + extra) == 2
+            err = capsys.readouterr().err
+            assert f"is in use by another run: process {os.getpid()}" in err and len(err.strip().splitlines()) == 1
+    assert main(["train", "--out", str(out), "--resume", str(out / "last.npz")] + SMALL[2:] + ["--epochs", "2"]) == 0
+
+
+def test_evaluate_names_its_output_after_the_checkpoint_and_split_and_replaces_it_only_when_asked(run, capsys):
+    for name in ("best", "last"):
+        assert main(["evaluate", str(run / f"{name}.npz"), "--size", "4"]) == 0
+        assert json.loads((run / f"eval_{name}_val.json").read_text())["checkpoint"] == str(run / f"{name}.npz")
+    before = (run / "eval_best_val.json").read_text()
+    capsys.readouterr()
+    assert main(["evaluate", str(run / "best.npz"), "--size", "2", "--seed", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "eval_best_val.json already exists" in err and "--overwrite" in err and len(err.strip().splitlines()) == 1
+    assert (run / "eval_best_val.json").read_text() == before
+    assert main(["evaluate", str(run / "best.npz"), "--size", "2", "--seed", "5", "--overwrite"]) == 0
+    assert (run / "eval_best_val.json").read_text() != before
+
+
+def test_evaluate_help_gives_the_image_size_one_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    entry = capsys.readouterr().out.split("--image-size IMAGE_SIZE\n")[1].split("\n  --")[0]
+    assert entry.count("default") == 1 and "the checkpoint's" in entry
+
+
+def test_evaluate_uses_the_image_size_it_is_given(run, tmp_path, capsys):
+    """The checkpoint's size (32) by default; an explicit --image-size 64 (the train default) is taken."""
+    assert main(["evaluate", str(run / "best.npz"), "--size", "2", "--out", str(tmp_path / "a.json")]) == 0
+    assert main(["evaluate", str(run / "best.npz"), "--size", "2", "--image-size", "64",
+                 "--out", str(tmp_path / "b.json")]) == 0
+    assert json.loads((tmp_path / "a.json").read_text()) != json.loads((tmp_path / "b.json").read_text())
+
+
+def test_resume_into_another_folder_writes_a_whole_run_there(tmp_path, capsys):
+    """No resumed epoch beats the best (a learning rate too small to move a weight): the new folder
+    still gets its best.npz, results.json (naming the run it continued) and figures."""
+    assert main(["train", "--out", str(tmp_path / "a")] + SMALL) == 0
+    assert main(["train", "--resume", str(tmp_path / "a" / "last.npz"), "--out", str(tmp_path / "b"),
+                 "--lr", "1e-30"] + SMALL[2:] + ["--epochs", "2"]) == 0
+    b = tmp_path / "b"
+    for name in ("best.npz", "last.npz", "metrics.jsonl", "results.json", "curves.png", "confusion.png",
+                 "predictions.png"):
+        assert (b / name).exists(), name
+    result = json.loads((b / "results.json").read_text())
+    assert result["continued_from"] == str(tmp_path / "a" / "last.npz") and result["best_epoch"] == 1
+    assert [json.loads(line)["epoch"] for line in (b / "metrics.jsonl").read_text().splitlines()] == [1, 2]
+
+
+def test_data_faults_are_found_before_the_first_step_and_leave_the_folder_as_it_was(tmp_path, capsys):
+    from fcn_scratch.data import save_mask
+
+    write_voc(tmp_path / "voc", names=("a", "b", "c"), size=(40, 36))
+    write_voc(tmp_path / "voc", names=("d", "e"), size=(40, 36), split="val")
+    (tmp_path / "voc" / "JPEGImages" / "b.jpg").unlink()
+    save_mask(np.full((36, 40), 9), tmp_path / "voc" / "SegmentationClass" / "e.png")
+    argv = ["train", "--data", str(tmp_path / "voc"), "--num-classes", "3", "--image-size", "32", "--epochs", "1",
+            "--batch-size", "2", "--out", str(tmp_path / "run"), "--quiet"] + TINY
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "the data has 2 faults:" in err and "train split: image not found:" in err and "b.jpg" in err
+    assert "val split: mask" in err and "e.png has labels [9]" in err and "epoch" not in err
+    assert not (tmp_path / "run").exists()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    assert main(argv) == 2
+    assert os.listdir(tmp_path / "run") == ["notes.txt"]
+    (tmp_path / "run" / "best.npz").write_bytes(b"an earlier run")
+    assert main(argv + ["--overwrite"]) == 2         # refused for its data: the run it would replace is kept
+    assert sorted(os.listdir(tmp_path / "run")) == ["best.npz", "notes.txt"]
+    (tmp_path / "run" / "best.npz").unlink()
+    (tmp_path / "voc" / "SegmentationClass" / "e.png").unlink()
+    save_mask(np.zeros((36, 40)), tmp_path / "voc" / "SegmentationClass" / "e.png")
+    Image.open(tmp_path / "voc" / "JPEGImages" / "a.jpg").save(tmp_path / "voc" / "JPEGImages" / "b.jpg")
+    assert main(argv) == 0                       # the fixed data trains; nothing of the failed starts is in the way
+
+
+def test_training_on_masks_with_no_labelled_pixel_says_so_before_training(tmp_path, capsys):
+    from fcn_scratch.data import save_mask
+
+    write_voc(tmp_path / "voc", names=("a", "b"), size=(40, 36))
+    write_voc(tmp_path / "voc", names=("c",), size=(40, 36), split="val")
+    for name in ("a", "b", "c"):
+        save_mask(np.full((36, 40), 255), tmp_path / "voc" / "SegmentationClass" / f"{name}.png")
+    assert main(["train", "--data", str(tmp_path / "voc"), "--num-classes", "3", "--epochs", "1",
+                 "--out", str(tmp_path / "run"), "--quiet"] + TINY) == 2
+    err = capsys.readouterr().err
+    assert "train split: no pixel is labelled" in err and "val split: no pixel is labelled" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_predict_goes_on_past_an_unreadable_image_and_exits_non_zero(run, tmp_path, capsys):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    (folder / "a_broken.jpg").write_bytes(b"not a jpeg")
+    Image.fromarray(np.zeros((20, 24, 3), np.uint8)).save(folder / "b_good.png")
+    assert main(["predict", str(run / "best.npz"), str(folder), "--out", str(tmp_path / "pred")]) == 1
+    captured = capsys.readouterr()
+    assert "wrote 2 files" in captured.out and (tmp_path / "pred" / "b_good_mask.png").exists()
+    assert "1 of 2 images could not be read" in captured.err and "a_broken.jpg" in captured.err

@@ -2,12 +2,17 @@
 
 The layout::
 
-    root/JPEGImages/<id>.jpg                 RGB images
+    root/JPEGImages/<id>.jpg                 images (another picture suffix, .png or .JPG, also does)
     root/SegmentationClass/<id>.png          palette PNGs: pixel value = class index, 255 = border
     root/ImageSets/Segmentation/<split>.txt  one <id> per line
 
 Labels are read as class indices (the PNG's palette indices, not its colours),
-with 255 kept as the ignore label, as the FCN reference does.
+with 255 kept as the ignore label, as the FCN reference does. Images go through
+the one picture reader (:mod:`.images`: EXIF orientation, every colour mode).
+
+Folders written by other tools differ in small ways, which are taken as meant: a
+list saved with a byte-order mark or Windows line ends, ids written with their
+image suffix (``a.jpg``), images saved as PNG or with upper-case suffixes.
 """
 from pathlib import Path
 
@@ -15,6 +20,10 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..labels import IGNORE_INDEX
+from .images import IMAGE_SUFFIXES, load_image
+
+# The modes whose pixel values a mask can hold as class indices, read exactly as stored.
+MASK_MODES = ("P", "L", "1", "I;16", "I;16L", "I;16B", "I;16N", "I")
 
 VOC_CLASSES = ("background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
                "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
@@ -45,44 +54,59 @@ def save_mask(labels, path):
     image.save(path)
 
 
-def load_image(path):
-    """An image file as (3, H, W) float32 in [0, 1]; a clear error if missing or unreadable."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"image not found: {path}")
-    try:
-        with Image.open(path) as im:
-            rgb = np.asarray(im.convert("RGB"), np.float32) / 255.0
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValueError(f"cannot read image {path}: {exc}") from None
-    return rgb.transpose(2, 0, 1).copy()
-
-
 def load_mask(path, num_classes, ignore_index=IGNORE_INDEX):
-    """A palette PNG as class indices (H, W) int64; every value must be a class or ``ignore_index``."""
+    """A palette PNG as class indices (H, W) int64, its pixel values exactly as stored (a mask is never
+    turned by EXIF, resampled or converted); every value must be a class or ``ignore_index``."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"mask not found: {path}")
     try:
         with Image.open(path) as im:
-            if im.mode not in ("P", "L"):
+            if im.mode not in MASK_MODES:
                 raise ValueError(f"mask {path} has mode {im.mode}; expected a palette ('P') or grey ('L') PNG "
                                  "whose pixel values are class indices")
-            labels = np.asarray(im, np.int64)
+            labels = np.asarray(im).astype(np.int64)      # as stored: no EXIF turn, no resampling, no palette
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError(f"cannot read mask {path}: {exc}") from None
-    bad = np.unique(labels[(labels >= num_classes) & (labels != ignore_index)])
+    bad = np.unique(labels[((labels < 0) | (labels >= num_classes)) & (labels != ignore_index)])
     if bad.size:
         raise ValueError(f"mask {path} has labels {bad[:10].tolist()} outside the {num_classes} classes "
                          f"(and not the ignore value {ignore_index})")
     return labels
 
 
+def check_sizes(image, labels, mask_path):
+    """A ValueError naming the mask unless ``labels`` (H, W) has the size of ``image`` (3, H, W)."""
+    if labels.shape != image.shape[1:]:
+        raise ValueError(f"mask {mask_path} is {labels.shape[1]}x{labels.shape[0]} but its image is "
+                         f"{image.shape[2]}x{image.shape[1]} (width x height)")
+
+
+def read_split_list(list_file):
+    """The ids of a split list: one per line, blank lines skipped, a byte-order mark and Windows line
+    ends allowed, an image suffix after an id dropped (``a.jpg`` is ``a``)."""
+    try:
+        text = list_file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"split list {list_file} is not UTF-8 text (byte {exc.start}); expected one id per "
+                         "line") from None
+    ids = []
+    for line in text.splitlines():
+        name = line.strip()
+        if Path(name).suffix.lower() in IMAGE_SUFFIXES:
+            name = name[:-len(Path(name).suffix)]
+        if name:
+            ids.append(name)
+    return ids
+
+
 class VOCSegmentation:
     """A split of a VOC-format folder: ``ds[i] -> (image (3, H, W) float32, labels (H, W) int64)``.
 
     Sizes vary from image to image; a transform (random crop or pad) or the
-    batch iterator's padding makes batches of one size.
+    batch iterator's padding makes batches of one size. :meth:`image_path` and
+    :meth:`mask_path` name the files of sample ``i`` (``data.check`` opens them all
+    before training).
     """
 
     mean = (0.485, 0.456, 0.406)
@@ -94,22 +118,40 @@ class VOCSegmentation:
         if not list_file.is_file():
             raise FileNotFoundError(f"split list not found: {list_file} (expected a VOC-format folder with "
                                     "JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/)")
-        self.ids = [line.strip() for line in list_file.read_text().splitlines() if line.strip()]
+        self.ids = read_split_list(list_file)
         if not self.ids:
             raise ValueError(f"split list {list_file} is empty")
         self.split, self.num_classes = split, num_classes
         self.class_names = list(class_names or (VOC_CLASSES if num_classes == len(VOC_CLASSES)
                                                 else [f"class{i}" for i in range(num_classes)]))
+        self._images = _pictures_by_stem(self.root / "JPEGImages")
 
     def __len__(self):
         return len(self.ids)
 
-    def __getitem__(self, index):
+    def image_path(self, index):
+        """``JPEGImages/<id>.jpg``, or the id's picture of another suffix where there is no such JPEG."""
         name = self.ids[index]
-        image = load_image(self.root / "JPEGImages" / f"{name}.jpg")
-        mask_path = self.root / "SegmentationClass" / f"{name}.png"
+        return self._images.get(name, self.root / "JPEGImages" / f"{name}.jpg")
+
+    def mask_path(self, index):
+        return self.root / "SegmentationClass" / f"{self.ids[index]}.png"
+
+    def __getitem__(self, index):
+        image = load_image(self.image_path(index))
+        mask_path = self.mask_path(index)
         labels = load_mask(mask_path, self.num_classes)
-        if labels.shape != image.shape[1:]:
-            raise ValueError(f"mask {mask_path} is {labels.shape[1]}x{labels.shape[0]} but its image is "
-                             f"{image.shape[2]}x{image.shape[1]} (width x height)")
+        check_sizes(image, labels, mask_path)
         return image, labels
+
+
+def _pictures_by_stem(folder):
+    """``{stem: path}`` of the pictures in ``folder``, a ``.jpg`` first where a stem has several (one
+    listing of the folder, not a look-up per id)."""
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for path in sorted(folder.iterdir(), key=lambda p: (p.suffix != ".jpg", p.name)):
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            found.setdefault(path.stem, path)
+    return found

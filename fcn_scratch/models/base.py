@@ -82,16 +82,16 @@ class Model:
     def load_state_dict(self, state):
         """Copy arrays into the parameters, after checking that every name and shape matches.
 
-        Raises ValueError listing every missing, unexpected or mis-shaped entry.
+        Raises ValueError that counts the missing, unexpected and mis-shaped entries and names the
+        first three of each (a model of another size differs in dozens of them).
         """
         own = {name: value for name, value, _ in self.named_parameters(True)}
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
         wrong = [f"{n}: checkpoint {tuple(state[n].shape)}, model {tuple(own[n].shape)}"
                  for n in own if n in state and tuple(state[n].shape) != tuple(own[n].shape)]
-        problems = ([f"missing: {', '.join(missing)}"] if missing else []) + \
-                   ([f"unexpected: {', '.join(unexpected)}"] if unexpected else []) + \
-                   ([f"wrong shape: {'; '.join(wrong)}"] if wrong else [])
+        problems = [_first_three(kind, keys) for kind, keys in
+                    (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)) if keys]
         if problems:
             raise ValueError(f"state dict does not match {type(self).__name__}: " + " | ".join(problems))
         self._assign({name: state[name] for name in own})
@@ -116,3 +116,9 @@ class Model:
             layer.params[pname] = backend.to_device(backend.to_host(array).astype(dtype, copy=False), device)
             layer.grads[pname] = backend.xp_for(device).zeros(layer.params[pname].shape, dtype)
             layer.cache = None
+
+
+def _first_three(kind, keys):
+    """``"12 missing: a; b; c; ..."``: the count of ``keys`` and the first three of them."""
+    more = "; ..." if len(keys) > 3 else ""
+    return f"{len(keys)} {kind}: {'; '.join(keys[:3])}{more}"

@@ -2,8 +2,9 @@
 from .evaluate import evaluate
 from .predict import predict_batch, predict_files, predict_image
 from .report import format_metrics, write_report
-from .run_folder import prepare_run_folder, run_files
+from .run_folder import files_to_replace, hold_run_folder, remove_run_files, run_files
 from .trainer import Trainer, TrainingDiverged
 
-__all__ = ["Trainer", "TrainingDiverged", "evaluate", "predict_batch", "predict_image", "predict_files", "write_report", "format_metrics", "prepare_run_folder",
+__all__ = ["Trainer", "TrainingDiverged", "evaluate", "predict_batch", "predict_image", "predict_files",
+           "write_report", "format_metrics", "files_to_replace", "hold_run_folder", "remove_run_files",
            "run_files"]

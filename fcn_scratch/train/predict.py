@@ -8,10 +8,9 @@ convolutions fill their columns a band of rows at a time
 with their column matrices.
 """
 import numpy as np
-from PIL import Image
 
 from .. import backend
-from ..data import load_image, resize_image, resize_labels, save_mask
+from ..data import NoteOnce, read_image, resize_image, resize_labels, save_mask
 from ..grad_mode import no_grad
 from ..viz import save_overlay
 
@@ -43,25 +42,23 @@ def predict_image(model, image, preprocessing, longer_side=None):
 
 def predict_files(model, files, names, out, preprocessing, longer_side=None, trained_at=None, print_fn=print):
     """Write ``<name>_mask.png`` (VOC palette) and ``<name>_overlay.png`` (with a legend of the classes
-    found) into ``out`` for every image file, and print what each holds. An image that cannot be read
-    is reported and skipped. Returns ``[(file, reason), ...]`` for those."""
-    failures, noted = [], set()
+    found) into ``out`` for every image file, and print what each holds, and once each what the image
+    reader did to a colour mode or an EXIF orientation. An image that cannot be read is reported and
+    skipped. Returns ``[(file, reason), ...]`` for those."""
+    failures, note, scale_noted = [], NoteOnce(print_fn), False
     class_names = model.class_names
     for f, name in zip(files, names):
         try:
-            image = load_image(f)
+            picture = read_image(f)
         except (OSError, ValueError) as exc:
             failures.append((f, str(exc)))
             print_fn(f"{f}: skipped: {exc}")
             continue
-        with Image.open(f) as original:
-            mode = original.mode
-        if mode != "RGB" and mode not in noted:
-            noted.add(mode)
-            print_fn(f"note: {f} has colour mode {mode}; it (and any other {mode} image) is read as RGB")
+        note(picture)
+        image = picture.pixels
         size = image.shape[1:]
-        if longer_side is None and trained_at and max(size) > 2 * trained_at and "scale" not in noted:
-            noted.add("scale")
+        if longer_side is None and trained_at and max(size) > 2 * trained_at and not scale_noted:
+            scale_noted = True
             print_fn(f"note: {f} is {size[1]} x {size[0]} pixels, the model learned on {trained_at}; objects "
                      f"appear at another scale (--resize predicts at the training scale)")
         prediction = predict_image(model, image, preprocessing, longer_side)

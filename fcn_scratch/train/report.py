@@ -23,10 +23,11 @@ def format_metrics(metrics, class_names):
     return "\n".join(lines)
 
 
-def write_report(out, history, val_set, val_loader, device, seconds, print_fn=print):
+def write_report(out, history, val_set, val_loader, device, seconds, continued_from=None, print_fn=print):
     """After training, in the run folder ``out``: curves, the best model's metrics, its confusion
     matrix and example predictions (``results.json``, ``curves.png``, ``confusion.png``,
-    ``predictions.png``)."""
+    ``predictions.png``). ``continued_from``: the checkpoint of another run folder that this run
+    resumed, recorded in ``results.json``."""
     model, ckpt = load_model(out / "best.npz", device)
     metrics, confusion = evaluate(model, val_loader)
     class_names = model.class_names
@@ -39,7 +40,7 @@ def write_report(out, history, val_set, val_loader, device, seconds, print_fn=pr
     plot_predictions(raw_images, labels, predictions, out / "predictions.png", class_names)
     result = {"best_epoch": ckpt.meta["epoch"], "seconds": round(seconds, 1),
               **{k: metrics[k] for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "per_class_iu")},
-              "class_names": class_names}
+              "class_names": class_names, **({"continued_from": continued_from} if continued_from else {})}
     (out / "results.json").write_text(json.dumps(result, indent=2))
     print_fn(format_metrics(metrics, class_names))
     print_fn(f"trained in {seconds:.0f}s; best epoch {ckpt.meta['epoch']}; "

@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 
 from .. import backend
-from ..checkpoint import load_into, save_checkpoint
+from ..checkpoint import copy_checkpoint, load_into, read_header, save_checkpoint
 from ..layers import SoftmaxCrossEntropy
 from ..optim import set_lr
 from .evaluate import evaluate
@@ -33,7 +33,9 @@ class Trainer:
 
     Resuming (:meth:`resume`) restores the weights, the optimizer, the dropout
     streams, the epoch and the step within it: the resumed run computes what
-    the uninterrupted one would have, bit for bit on the same machine.
+    the uninterrupted one would have, bit for bit on the same machine. Resumed
+    into another folder, the run takes along the history and the best checkpoint
+    so far, and records which checkpoint it continued (``meta["continued_from"]``).
     """
 
     def __init__(self, model, optimizer, train_loader, val_loader, out_dir, epochs, schedule="constant",
@@ -52,6 +54,7 @@ class Trainer:
         self.seconds = 0.0                  # training time of the run so far, across resumes
         self._stop_requested = False
         self._started = None                # when this process began training
+        self._carried_best = None           # the best.npz a run resumed from another folder brings along
 
     @property
     def total_iters(self):
@@ -74,12 +77,34 @@ class Trainer:
         self.partial_loss = tuple(ckpt.meta.get("partial_loss", (0.0, 0)))
         self.best_miu = ckpt.meta.get("best_mean_iu", -1.0)
         self.seconds = float(ckpt.meta.get("seconds", 0.0))
-        self.history = [h for h in read_history(Path(path).parent / "metrics.jsonl", self.print)
+        source = Path(path).parent
+        self.history = [h for h in read_history(source / "metrics.jsonl", self.print)
                         if h["epoch"] < self.start_epoch]
+        continued = ckpt.meta.get("continued_from")
+        if source.resolve() != self.out_dir.resolve():
+            continued = str(path)
+            self._carry_best(source / "best.npz")
+        if continued:
+            self.meta["continued_from"] = continued
         where = f"epoch {self.start_epoch}, step {self.start_iteration}" if self.start_iteration else \
             f"the end of epoch {self.start_epoch - 1}"
         self.print(f"resumed from {path} at {where}")
         return self
+
+    def _carry_best(self, best):
+        """Take along the resumed run's ``best.npz`` if it is the best this run has seen so far (its epoch
+        came before the checkpoint, its mean IU is the recorded best); if not, this folder's best starts
+        afresh from the epochs trained here, with a note."""
+        if self.best_miu < 0:
+            return
+        if best.is_file():
+            meta = read_header(best)["meta"]
+            if meta.get("epoch", self.start_epoch) < self.start_epoch and meta.get("best_mean_iu") == self.best_miu:
+                self._carried_best = best
+                return
+        self.print(f"note: {best} is not the best checkpoint of the run up to here; "
+                   f"{self.out_dir / 'best.npz'} will be the best of the epochs trained from now on")
+        self.best_miu = -1.0
 
     def fit(self):
         """Run the remaining epochs; returns the history (a list of per-epoch dicts).
@@ -91,6 +116,8 @@ class Trainer:
         for stale in self.out_dir.glob(".*.npz.*.tmp"):      # left by a process killed mid-save
             stale.unlink()
         self._write_history()
+        if self._carried_best is not None:
+            copy_checkpoint(self._carried_best, self.out_dir / "best.npz")
         iters = len(self.train_loader)
         progress = Progress(self.total_iters - (self.start_epoch - 1) * iters - self.start_iteration,
                             self.print, self.progress_every)
@@ -161,8 +188,13 @@ class Trainer:
         return self.seconds + (time.perf_counter() - self._started if self._started is not None else 0.0)
 
     def _write_history(self):
-        """Rewrite metrics.jsonl from the history kept so far (empty for a fresh run)."""
-        with open(self.out_dir / "metrics.jsonl", "w") as f:
+        """Rewrite metrics.jsonl from the history kept so far; a fresh run has none, and writes the file
+        with its first epoch (so a run that stops before one leaves no empty file behind)."""
+        path = self.out_dir / "metrics.jsonl"
+        if not self.history:
+            path.unlink(missing_ok=True)
+            return
+        with open(path, "w") as f:
             f.writelines(json.dumps(record) + "\n" for record in self.history)
 
     def save(self, name, epoch, iteration=0, partial_loss=(0.0, 0)):

@@ -175,3 +175,28 @@ def test_memory_of_a_large_photo_stays_bounded():
         tracemalloc.stop()
     assert mask.shape == (2000, 1500)
     assert peak < 1.5e9, f"peak {peak / 1e9:.2f} GB"
+
+
+def test_predict_files_sees_images_as_a_viewer_shows_them(tmp_path):
+    """A photo with an EXIF turn gets a mask of the size shown, not the size stored; a 16-bit grey image
+    is not read as white; what the reader did is said once per kind."""
+    from fcn_scratch.data.images import EXIF_ORIENTATION
+
+    tags = Image.Exif()
+    tags[EXIF_ORIENTATION] = 6
+    Image.fromarray(np.zeros((100, 80, 3), np.uint8)).save(tmp_path / "turned.jpg", exif=tags)
+    for i in range(2):
+        Image.fromarray(np.full((20, 30), 4000 * (i + 1), np.uint16)).save(tmp_path / f"deep{i}.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    lines = []
+    names = ["turned", "deep0", "deep1"]
+    failures = predict_files(model_with_scores(), [tmp_path / "turned.jpg", tmp_path / "deep0.png",
+                                                   tmp_path / "deep1.png"], names, out, Preprocessing(),
+                             print_fn=lines.append)
+    assert failures == []
+    with Image.open(out / "turned_mask.png") as mask:
+        assert mask.size == (100, 80)
+    notes = [line for line in lines if line.startswith("note: ")]
+    assert len(notes) == 2 and "EXIF orientation" in notes[0] and "colour mode I;16" in notes[1]
+    np.testing.assert_allclose(load_image(tmp_path / "deep0.png"), 4000 / 65535, rtol=1e-6)

@@ -166,3 +166,36 @@ def test_evaluate_reports_progress_when_asked():
     lines = []
     evaluate(model, DataLoader(ToySegmentation("val", 6, 32, 3), 2), print_fn=lines.append, every=0.0)
     assert lines == ["evaluated 2/6 images", "evaluated 4/6 images"]
+
+
+def test_resume_into_another_folder_takes_the_best_checkpoint_along(tmp_path):
+    """No resumed epoch beats the best (a learning rate too small to move a weight): the new folder's
+    best.npz is the one the resumed run had, and the run records where it came from."""
+    setup(tmp_path / "a", epochs=2)[0].fit()
+    resumed, _ = setup(tmp_path / "b", epochs=3, lr=1e-30)
+    resumed.resume(tmp_path / "a" / "last.npz")
+    resumed.fit()
+    assert (tmp_path / "b" / "best.npz").read_bytes() == (tmp_path / "a" / "best.npz").read_bytes()
+    assert resumed.meta["continued_from"] == str(tmp_path / "a" / "last.npz")
+    assert read_checkpoint(tmp_path / "b" / "last.npz").meta["continued_from"] == str(tmp_path / "a" / "last.npz")
+    again, _ = setup(tmp_path / "b", epochs=4, lr=1e-30)           # and on, in its own folder
+    again.resume(tmp_path / "b" / "last.npz")
+    assert again.meta["continued_from"] == str(tmp_path / "a" / "last.npz")
+
+
+def test_resume_without_the_best_checkpoint_beside_it_starts_the_best_afresh(tmp_path):
+    setup(tmp_path / "a", epochs=2)[0].fit()
+    (tmp_path / "a" / "best.npz").unlink()
+    resumed, lines = setup(tmp_path / "b", epochs=3, lr=1e-30)
+    resumed.resume(tmp_path / "a" / "last.npz")
+    resumed.fit()
+    assert any("is not the best checkpoint of the run up to here" in line for line in lines)
+    assert read_checkpoint(tmp_path / "b" / "best.npz").meta["epoch"] == 3
+
+
+def test_a_run_stopped_before_its_first_epoch_ends_leaves_no_metrics_file(tmp_path):
+    trainer, _ = setup(tmp_path, epochs=1)
+    trainer.model.conv1_1.params["weight"][...] = np.nan
+    with pytest.raises(TrainingDiverged):
+        trainer.fit()
+    assert not (tmp_path / "metrics.jsonl").exists()
