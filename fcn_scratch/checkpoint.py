@@ -92,6 +92,13 @@ def read_header(path):
         return _header(path, archive)
 
 
+def read_extras(path, *keys):
+    """``{key: array}`` of the named ``extra`` arrays of a checkpoint (those it has), without its weights."""
+    path = Path(path)
+    with _open(path) as archive:
+        return {key: _array(path, archive, f"extra/{key}") for key in keys if f"extra/{key}" in archive.files}
+
+
 def read_checkpoint(path):
     """Read a checkpoint file into a :class:`Checkpoint`, or say clearly why it cannot be read: one line
     naming the file for a missing, truncated or foreign file, a damaged header, or a parameter that

@@ -9,24 +9,16 @@ import errno
 import json
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 
 from . import backend
 from .argtypes import at_least, in_range, non_negative, positive
 
-# The defaults train FCN-8s on the toy shapes in a few minutes on 2 CPU cores (the README says what the
-# run reaches): four classes (background, circle, square, triangle) at 64 x 64 pixels.
-DEFAULTS = dict(model="fcn8s", epochs=14, batch_size=8, optimizer="adam", schedule="poly",
-                image_size=64, num_classes=4, train_size=2000, val_size=200)
-# Adam's base learning rate by model: FCN-32s at FCN-8s's rate collapses to predicting background
-# everywhere, so it and FCN-16s take a lower one (EXPERIMENTS.md has the runs behind these). The paper's
-# VGG16 nets fine-tune a trained encoder, which wants small steps.
-DEFAULT_LR = {"fcn8s": 4e-3, "fcn16s": 2e-3, "fcn32s": 2e-3}
-FINE_TUNING_LR = 1e-4
-
-
 def _model_args(p):
+    from .train.recipe import DEFAULTS
+
     p.add_argument("--model", default=DEFAULTS["model"],
                    help="which FCN: the small nets fcn32s|fcn16s|fcn8s, or the paper's VGG16 geometry "
                         "fcn32s-vgg16|fcn16s-vgg16|fcn8s-vgg16|fcn8s-atonce-vgg16 (default: %(default)s)")
@@ -65,6 +57,8 @@ def _data_args(p, default_split, image_size_default, image_size_help):
 
 
 def build_parser():
+    from .train.recipe import DEFAULTS
+
     parser = argparse.ArgumentParser(prog="fcn-scratch", description="Fully Convolutional Networks from scratch: "
                                      "train, evaluate, predict, summarize and benchmark FCN-32s/16s/8s.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,67 +145,11 @@ def build_parser():
 
 
 def cmd_train(args):
-    from .data import check_files, make_dataset
-    from .models import NAMES as MODEL_NAMES
-    from .train import files_to_replace, hold_run_folder, remove_run_files
+    from .train.recipe import TrainOptions, run_training
 
-    backend.xp_for(args.device)
-    if args.model not in MODEL_NAMES:
-        raise ValueError(f"unknown model {args.model!r}; expected one of {', '.join(MODEL_NAMES)}")
-    # the arguments and the split lists first: quick to check, and wrong whatever the run folder holds
-    train_set = make_dataset(args.data, args.split, args.train_size, args.image_size, args.num_classes, args.seed)
-    val_set = make_dataset(args.data, args.val_split, args.val_size, args.image_size, args.num_classes, args.seed)
-    with hold_run_folder(args.out or Path("runs") / args.model) as out:
-        replaced = files_to_replace(out, args.resume, args.overwrite)
-        check_files({args.split: train_set, args.val_split: val_set})
-        remove_run_files(out, replaced)         # only now: a start refused for its data keeps the old run
-        return _train(args, out, train_set, val_set)
-
-
-def _train(args, out, train_set, val_set):
-    """Build the model, optimizer and loaders, train into ``out`` (held by this process), write the report."""
-    from .checkpoint import read_checkpoint
-    from .data import Compose, DataLoader, Preprocessing, RandomCropOrPad, RandomHorizontalFlip
-    from .models import build
-    from .optim import SGD, Adam
-    from .train import Trainer, write_report
-
-    if args.data == "toy":
-        transform = RandomHorizontalFlip()
-    else:
-        transform = Compose(RandomCropOrPad(args.image_size), RandomHorizontalFlip())
-    init = read_checkpoint(args.init_from) if args.init_from else None
-    # weights imported from elsewhere learned on their own input preprocessing: keep feeding them that
-    preprocessing = Preprocessing.from_meta(init.meta) if init and "preprocessing" in init.meta else None
-    train_loader = DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed, transform=transform,
-                              preprocessing=preprocessing, drop_last=len(train_set) >= args.batch_size)
-    val_loader = DataLoader(val_set, args.batch_size, preprocessing=train_loader.preprocessing)
-
-    model = build(args.model, num_classes=train_set.num_classes, class_names=train_set.class_names,
-                  rng=backend.host_rng(args.seed), **_model_config(args))
-    if init:
-        copied, fresh = model.load_matching(init.state)
-        print(f"initialized {len(copied)} parameters from {args.init_from}; new: {', '.join(fresh) or 'none'}")
-    model.to(args.device)
-    lr = DEFAULT_LR.get(args.model, FINE_TUNING_LR) if args.lr is None else args.lr
-    if args.optimizer == "adam":
-        optimizer = Adam(model, lr, weight_decay=args.weight_decay)
-    else:
-        optimizer = SGD(model, lr, momentum=args.momentum, weight_decay=args.weight_decay)
-    meta = {"data": args.data, "image_size": args.image_size, "preprocessing": train_loader.preprocessing.to_dict(),
-            "seed": args.seed, "command": " ".join(sys.argv[1:])}
-    trainer = Trainer(model, optimizer, train_loader, val_loader, out, args.epochs, args.schedule, meta,
-                      progress_every=float("inf") if args.quiet else 5.0)
-    if args.resume:
-        trainer.resume(args.resume)
-        if trainer.finished:
-            print(f"nothing to train: {args.resume} has all {args.epochs} epochs; ask for more with --epochs")
-            return 0
-    print(f"training {args.model} on {args.data} ({len(train_set)} train / {len(val_set)} val images, "
-          f"{model.num_parameters():,} parameters) on {args.device}; results in {out}/")
-    history = trainer.fit()
-    write_report(out, history, val_set, val_loader, args.device, trainer.elapsed(),
-                 continued_from=trainer.meta.get("continued_from"))
+    given = {f.name: getattr(args, f.name) for f in fields(TrainOptions)
+             if hasattr(args, f.name) and f.name not in ("architecture", "command")}
+    run_training(TrainOptions(**given, architecture=_model_config(args), command=" ".join(sys.argv[1:])))
     return 0
 
 
@@ -219,6 +157,7 @@ def cmd_evaluate(args):
     from .checkpoint import load_model
     from .data import DataLoader, Preprocessing, check_files, make_dataset
     from .train import evaluate, format_metrics
+    from .train.recipe import DEFAULTS
     from .weights.files import refuse_overwrite
 
     checkpoint = Path(args.checkpoint)
@@ -293,6 +232,7 @@ def cmd_summary(args):
     from .checkpoint import load_model
     from .functional import no_init
     from .models import REFERENCE, build
+    from .train.recipe import DEFAULTS
 
     if args.checkpoint:
         model, _ = load_model(args.checkpoint)
@@ -336,11 +276,13 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 
 
 def main(argv=None):
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "bench":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), "")
     try:
+        parser = build_parser()             # loads the package, which reads the FCN_SCRATCH_* variables
+        args, extra = parser.parse_known_args(argv)
+        if extra and args.command != "bench":
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command == "bench":
             from .bench.__main__ import main as bench_main
             return bench_main(extra)
@@ -351,7 +293,7 @@ def main(argv=None):
         message = _users_error(exc)
         if message is None:
             raise                           # a bug: keep its traceback
-        print(f"fcn-scratch {args.command}: error: {message}", file=sys.stderr)
+        print(f"fcn-scratch {command}: error: {message}", file=sys.stderr)
         return 2
 
 

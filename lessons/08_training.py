@@ -62,7 +62,7 @@ def main():
     trainer = Trainer(model, optimizer, train_loader, val_loader, args.out / "run", epochs, schedule="poly",
                       meta={"preprocessing": train_loader.preprocessing.to_dict()},
                       progress_every=10.0)
-    history = trainer.fit()
+    history = trainer.fit().history
 
     section("4. The paper's metrics on the validation split")
     metrics, confusion = evaluate(model, val_loader)

@@ -3,11 +3,8 @@ import json
 
 import numpy as np
 
-from ..checkpoint import load_model
 from ..data import pad_to
 from ..viz import plot_confusion, plot_curves, plot_predictions
-from .evaluate import evaluate
-from .predict import predict_batch
 
 
 def format_metrics(metrics, class_names):
@@ -23,25 +20,29 @@ def format_metrics(metrics, class_names):
     return "\n".join(lines)
 
 
-def write_report(out, history, val_set, val_loader, device, seconds, continued_from=None, print_fn=print):
-    """After training, in the run folder ``out``: curves, the best model's metrics, its confusion
-    matrix and example predictions (``results.json``, ``curves.png``, ``confusion.png``,
-    ``predictions.png``). ``continued_from``: the checkpoint of another run folder that this run
-    resumed, recorded in ``results.json``."""
-    model, ckpt = load_model(out / "best.npz", device)
-    metrics, confusion = evaluate(model, val_loader)
-    class_names = model.class_names
-    plot_curves(history, out / "curves.png")
-    plot_confusion(confusion.matrix, out / "confusion.png", class_names)
-    examples = [val_set[i] for i in range(min(6, len(val_set)))]
-    images, labels = val_loader.collate(examples)
-    predictions = predict_batch(model, images)
-    raw_images = np.stack([pad_to(img, lab, labels.shape[1:])[0] for img, lab in examples])
-    plot_predictions(raw_images, labels, predictions, out / "predictions.png", class_names)
-    result = {"best_epoch": ckpt.meta["epoch"], "seconds": round(seconds, 1),
+def write_report(out, result, val_set, print_fn=print):
+    """After training, in the run folder ``out``, from what :meth:`Trainer.fit` measured (``result``, a
+    :class:`FitResult`): the curves, the best epoch's metrics, confusion matrix and example predictions
+    (``results.json``, ``curves.png``, ``confusion.png``, ``predictions.png``), nothing evaluated again."""
+    metrics, class_names = result.best_metrics, val_set.class_names
+    plot_curves(result.history, out / "curves.png")
+    drawn = ["curves.png"]
+    if result.confusion is not None:
+        plot_confusion(result.confusion, out / "confusion.png", class_names)
+        examples = [val_set[i] for i in range(len(result.example_predictions))]
+        h, w = result.example_predictions.shape[1:]
+        padded = [pad_to(img, lab, (h, w)) for img, lab in examples]
+        plot_predictions(np.stack([img for img, _ in padded]), np.stack([lab for _, lab in padded]),
+                         result.example_predictions, out / "predictions.png", class_names)
+        drawn += ["confusion.png", "predictions.png"]
+    else:
+        print_fn(f"note: {out / 'best.npz'} keeps no confusion matrix or example predictions (it was written "
+                 "before checkpoints kept them): `evaluate` it for them")
+    record = {"best_epoch": result.best_epoch, "seconds": round(result.seconds, 1),
               **{k: metrics[k] for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "per_class_iu")},
-              "class_names": class_names, **({"continued_from": continued_from} if continued_from else {})}
-    (out / "results.json").write_text(json.dumps(result, indent=2))
+              "class_names": class_names,
+              **({"continued_from": result.continued_from} if result.continued_from else {})}
+    (out / "results.json").write_text(json.dumps(record, indent=2))
     print_fn(format_metrics(metrics, class_names))
-    print_fn(f"trained in {seconds:.0f}s; best epoch {ckpt.meta['epoch']}; "
-             f"wrote {out}/best.npz, last.npz, metrics.jsonl, results.json, curves.png, confusion.png, predictions.png")
+    print_fn(f"trained in {result.seconds:.0f}s; best epoch {result.best_epoch}; "
+             f"wrote {out}/best.npz, last.npz, metrics.jsonl, results.json, {', '.join(drawn)}")

@@ -6,16 +6,35 @@ import signal
 import threading
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import backend
-from ..checkpoint import copy_checkpoint, load_into, read_header, save_checkpoint
+from ..checkpoint import copy_checkpoint, load_into, read_extras, read_header, save_checkpoint
 from ..layers import SoftmaxCrossEntropy
 from ..optim import set_lr
 from .evaluate import evaluate
+from .predict import predict_batch
 from .progress import Progress, format_seconds
 
 INTERRUPTED = "interrupted.npz"
+# Validation images whose predictions the best checkpoint keeps, for the run's predictions.png.
+EXAMPLES = 6
+
+
+@dataclass
+class FitResult:
+    """What :meth:`Trainer.fit` measured: the per-epoch ``history``, the training ``seconds``, the best
+    epoch with its metrics (a record of the history), its confusion matrix (C, C) and its predictions
+    (n, H, W) of the first :data:`EXAMPLES` validation images (None where the best checkpoint is older
+    than this record), and the checkpoint of another folder the run continued, if any."""
+    history: list
+    seconds: float
+    best_epoch: int
+    best_metrics: dict
+    confusion: object
+    example_predictions: object
+    continued_from: str = None
 
 
 class TrainingDiverged(RuntimeError):
@@ -107,7 +126,7 @@ class Trainer:
         self.best_miu = -1.0
 
     def fit(self):
-        """Run the remaining epochs; returns the history (a list of per-epoch dicts).
+        """Run the remaining epochs; returns what they measured, a :class:`FitResult`.
 
         Ctrl-C lets the step in progress finish, saves ``interrupted.npz`` and
         raises KeyboardInterrupt; a second Ctrl-C stops at once.
@@ -132,7 +151,7 @@ class Trainer:
                 if self._stop_requested:
                     self.print(f"\ninterrupted after epoch {epoch}; resume with --resume {self.out_dir / 'last.npz'}")
                     raise KeyboardInterrupt
-        return self.history
+        return self.result()
 
     def train_epoch(self, epoch, progress):
         """One pass over the training data (from ``start_iteration`` when resuming); returns the mean loss."""
@@ -166,8 +185,9 @@ class Trainer:
         return f"loss became {loss} at epoch {epoch}, iteration {it}; stopped. {kept} Try a lower learning rate."
 
     def end_epoch(self, epoch, train_loss, seconds):
-        """Evaluate, log a line to metrics.jsonl, keep the last and best checkpoints."""
-        metrics, _ = evaluate(self.model, self.val_loader)
+        """Evaluate, log a line to metrics.jsonl, keep the last and best checkpoints (the best with its
+        confusion matrix and example predictions, which the run's report draws)."""
+        metrics, confusion = evaluate(self.model, self.val_loader)
         record = {"epoch": epoch, "train_loss": train_loss, "lr": self.optimizer.lr, "seconds": seconds,
                   **{k: metrics[k] for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu")},
                   "per_class_iu": metrics["per_class_iu"]}
@@ -176,7 +196,8 @@ class Trainer:
             f.write(json.dumps(record) + "\n")
         if metrics["mean_iu"] > self.best_miu:
             self.best_miu = metrics["mean_iu"]
-            self.save("best.npz", epoch)
+            self.save("best.npz", epoch, measured={"confusion": confusion.matrix,
+                                                   "example_predictions": self._example_predictions()})
         self.save("last.npz", epoch)
         (self.out_dir / INTERRUPTED).unlink(missing_ok=True)      # the run has gone past it
         self.print(f"epoch {epoch}/{self.epochs}  train loss {train_loss:.4f}  val pixel acc "
@@ -197,16 +218,32 @@ class Trainer:
         with open(path, "w") as f:
             f.writelines(json.dumps(record) + "\n" for record in self.history)
 
-    def save(self, name, epoch, iteration=0, partial_loss=(0.0, 0)):
+    def _example_predictions(self):
+        """The model's predictions (n, H, W) of the first :data:`EXAMPLES` validation images."""
+        dataset = self.val_loader.dataset
+        images, _ = self.val_loader.collate([dataset[i] for i in range(min(EXAMPLES, len(dataset)))])
+        return predict_batch(self.model, images)
+
+    def result(self):
+        """The :class:`FitResult` of the run so far: the best epoch's measurements come from the best
+        checkpoint, wherever in this run or the one it continued they were taken."""
+        best = self.out_dir / "best.npz"
+        epoch = read_header(best)["meta"]["epoch"]
+        measured = read_extras(best, "confusion", "example_predictions")
+        return FitResult(self.history, self.elapsed(), epoch, next(h for h in self.history if h["epoch"] == epoch),
+                         measured.get("confusion"), measured.get("example_predictions"),
+                         self.meta.get("continued_from"))
+
+    def save(self, name, epoch, iteration=0, partial_loss=(0.0, 0), measured=None):
         """Checkpoint after ``epoch`` epochs and ``iteration`` steps of the next, with everything a
-        resume needs, atomically."""
+        resume needs (and the ``measured`` arrays, the best's), atomically."""
         state = self.optimizer.state_dict()
         steps, lr = state.pop("steps"), state.pop("lr")
         meta = {**self.meta, "epoch": epoch, "iteration": iteration, "partial_loss": list(partial_loss),
                 "best_mean_iu": self.best_miu, "optim_steps": steps, "optim_lr": lr,
                 "rng": self.model.rng_state(), "seconds": self.elapsed(), "interrupted": bool(iteration)}
-        return save_checkpoint(self.out_dir / name, self.model, extra={f"optim/{k}": v for k, v in state.items()},
-                               meta=meta)
+        extra = {**{f"optim/{k}": v for k, v in state.items()}, **(measured or {})}
+        return save_checkpoint(self.out_dir / name, self.model, extra=extra, meta=meta)
 
     @contextlib.contextmanager
     def _ctrl_c_finishes_the_step(self):

@@ -28,7 +28,7 @@ def setup(out, epochs=2, lr=3e-3, train_size=24, dropout=0.0):
 
 def test_training_lowers_the_loss_and_writes_its_files(tmp_path):
     trainer, lines = setup(tmp_path, epochs=4)
-    history = trainer.fit()
+    history = trainer.fit().history
     assert [h["epoch"] for h in history] == [1, 2, 3, 4]
     assert history[-1]["train_loss"] < history[0]["train_loss"] < math.log(3) + 1e-6
     records = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
@@ -63,7 +63,7 @@ def test_resume_after_an_epoch_equals_the_uninterrupted_run(tmp_path):
     resumed, lines = setup(tmp_path / "part", epochs=3, dropout=0.5)
     resumed.resume(tmp_path / "part" / "last.npz")
     assert resumed.start_epoch == 3 and resumed.optimizer.steps == 6
-    history = resumed.fit()
+    history = resumed.fit().history
     assert [h["epoch"] for h in history] == [1, 2, 3]
     assert_same_run(full, resumed)
 
