@@ -25,8 +25,10 @@ Last, it turns on the speed tricks kept beside the formulas in
 ``fcn_scratch.fast`` (here: im2col as one long copy per tap into an array kept
 between calls) and shows that they change the time, not the numbers.
 
-The layers here run their textbook routes, the code described above:
-the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
+Sections 1 to 4 run the layers' textbook routes, the code described above:
+the speed tricks of ``fcn_scratch.fast`` are switched off around the whole
+lesson (``with fast.enabled(False):`` in ``main``), and section 5 switches
+them back on for one layer.
 
 Run: python lessons/01_convolution_im2col.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
@@ -50,15 +52,15 @@ def lesson(args):
     conv = Conv2d(3, 4, 3, padding=1, rng=np.random.default_rng(0)).to(args.device)
     weight, bias = conv.params["weight"], conv.params["bias"]
     t_naive, y_naive = timed(lambda: conv2d_naive(x, weight, bias, stride=1, padding=1), 1)
-    t_fast, y_fast = timed(lambda: conv(x))
-    diff = float(xp.abs(y_naive - y_fast).max())
-    print(f"input {tuple(x.shape)} -> output {tuple(y_fast.shape)}")
+    t_im2col, y_im2col = timed(lambda: conv(x))
+    diff = float(xp.abs(y_naive - y_im2col).max())
+    print(f"input {tuple(x.shape)} -> output {tuple(y_im2col.shape)}")
     print(f"largest difference between loop and im2col: {diff:.2e}  (float32 rounding)")
     assert diff < 1e-4
 
     section("2. The speed difference")
     print(f"loops over output pixels: {t_naive * 1e3:8.2f} ms")
-    print(f"im2col + one product:     {t_fast * 1e3:8.2f} ms   ({t_naive / t_fast:.0f}x faster)")
+    print(f"im2col + one product:     {t_im2col * 1e3:8.2f} ms   ({t_naive / t_im2col:.0f}x faster)")
 
     section("3. What im2col builds")
     cols = backend.to_host(im2col(x, (3, 3), (1, 1), (1, 1)))
@@ -78,9 +80,9 @@ def lesson(args):
     section("5. The same layer with its speed tricks")
     with fast.enabled(True):
         t_tricks, y_tricks = timed(lambda: conv(x))
-    same = float(xp.abs(y_tricks - y_fast).max())
-    print(f"textbook route: {t_fast * 1e3:.3f} ms; with fcn_scratch.fast on: {t_tricks * 1e3:.3f} ms; "
-          f"largest difference {same:.1e}")
+    same = float(xp.abs(y_tricks - y_im2col).max())
+    print(f"im2col + one product (textbook route): {t_im2col * 1e3:.3f} ms; with fcn_scratch.fast on: "
+          f"{t_tricks * 1e3:.3f} ms; largest difference {same:.1e}")
     print("turn every trick off with `with fcn_scratch.fast.enabled(False):` or FCN_SCRATCH_FAST=0")
     assert same == 0.0
 

@@ -5,7 +5,10 @@ the resolution:
 
 - max pooling, 2x2 with stride 2: keep the largest of each 2x2 block. No
   weights; a little translation invariance; the gradient flows only to the
-  element that won.
+  element that won. It works on each channel alone: on a colour image the
+  red, green and blue maxima of a block can come from three different
+  pixels, so a pooled pixel often has a colour that no pixel of its block
+  has (section 3 counts them; the pooled pictures are brighter for it).
 - a strided convolution, 3x3 with stride 2: a learned filter evaluated at
   every other pixel. Weights, and nothing thrown away by a fixed rule.
 
@@ -31,8 +34,9 @@ downsamples, cheap and with a large view, then a *decoder* that brings the
 answer back up to full resolution (FCN's upsampling layers and skips,
 lessons 3 and 7).
 
-The layers here run their textbook routes, the code described above:
-the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
+The layers here run their textbook routes, the code described above: the
+speed tricks of ``fcn_scratch.fast`` are switched off around the lesson
+(lesson 1, section 5, switches them on and shows they change no number).
 
 Run: python lessons/02_downsampling.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
@@ -94,12 +98,20 @@ def lesson(args):
     maps = [x]
     for _ in range(5):
         maps.append(pool(maps[-1]))
-    print("a perfect label per coarse pixel, blown back up to full size, is right on this share of pixels:")
+    print("a perfect label per coarse pixel, blown back up to full size, is right on this share of pixels;\n"
+          "and max pooling works channel by channel, so many pooled colours are in no pixel of their window:")
+    new_colours = {}
     for level, m in enumerate(maps):
         f = 2 ** level
         coarse = labels[f // 2::f, f // 2::f]
         back = np.repeat(np.repeat(coarse, f, axis=0), f, axis=1)[:size, :size]
-        print(f"stride {f:>2}: map {m.shape[2]:>3} x {m.shape[3]:<3}  pixel accuracy {(back == labels).mean():.1%}")
+        # each f x f window's pixels as rows of (R, G, B), beside the pooled pixel of that window
+        n = size // f
+        windows = image.reshape(3, n, f, n, f).transpose(1, 3, 2, 4, 0).reshape(n, n, f * f, 3)
+        pooled_rgb = backend.to_host(m)[0].transpose(1, 2, 0)
+        new_colours[f] = 1 - (windows == pooled_rgb[:, :, None, :]).all(axis=-1).any(axis=-1).mean()
+        print(f"stride {f:>2}: map {m.shape[2]:>3} x {m.shape[3]:<3}  pixel accuracy {(back == labels).mean():6.1%}"
+              f"   pooled colours found in no pixel of their window: {new_colours[f]:6.1%}")
 
     section("4. Why downsample at all: VGG-16's convolutions on 224 x 224, with and without pooling")
     for pooled_net in (True, False):
@@ -118,11 +130,14 @@ def lesson(args):
     print(f"without pooling: {flops / reference[0]:.0f}x the arithmetic, {floats / reference[1]:.1f}x the memory, "
           f"and a receptive field of {1 + 2 * sum(VGG16_CONVS)} px instead of {vgg['pool5']}")
 
-    fig, ax = figure(1, 6, (2.2, 2.4))
+    fig, ax = figure(1, 6, (2.2, 2.6))
     for level, m in enumerate(maps):
         ax[0, level].imshow(np.clip(backend.to_host(m)[0].transpose(1, 2, 0), 0, 1), interpolation="nearest")
-        ax[0, level].set_title(f"stride {2 ** level}")
+        ax[0, level].set_title(f"stride {2 ** level}" + (f"\n{new_colours[2 ** level]:.0%} new colours" if level
+                                                          else "\nthe image"))
         ax[0, level].axis("off")
+    fig.suptitle("2x2 max pooling, channel by channel: each channel keeps its own brightest pixel, so the pooled\n"
+                 "colours are brighter, and most are the colour of no pixel of their window (\"new colours\")")
     save(fig, args, "pooling_levels")
 
     fig, ax = figure(1, 3, (3, 3))

@@ -24,14 +24,27 @@ To label every pixel, coarse maps must be brought back to full size.
   taps, and the result shows a checkerboard.
 
 Where each is used. FCN upsamples only with transposed convolutions (bilinear,
-the last one frozen, the inner ones learned); it has no unpooling.
-Unpooling belongs to the other family of decoders (DeconvNet, SegNet), which
-carry the pooling indices from the encoder to a mirrored decoder. Upsampled
-maps come out with a border of half a kernel that is only partly covered
-(the "bilinear x4" picture's darker frame): FCN crops it away (lesson 7).
+the last one frozen, the inner ones learned: lesson 7 says why); it has no
+unpooling. Unpooling belongs to the other family of decoders (DeconvNet,
+SegNet), which carry the pooling indices from the encoder to a mirrored
+decoder (lesson 11).
 
-The layers here run their textbook routes, the code described above:
-the speed tricks of ``fcn_scratch.fast`` are switched off (lesson 1 shows the switch).
+The border. A bilinear x f upsampling (kernel 2f, stride f) of n coarse
+pixels gives (n + 1) * f outputs, f more than the n * f of the fine grid,
+and FCN crops f/2 from each side (lesson 7 derives why f/2: it lines the
+pixel centres up). That crop removes the least covered pixels, but not the
+whole partly covered frame. The outer f/2 pixels that remain lie beyond the
+centre of the outermost coarse pixel, where only that one pixel's tent
+reaches: a map of ones, upsampled x8 as FCN-8s's last layer does and cropped
+by 4, reads 0.56, 0.69, 0.81, 0.94 in its 4 outermost rows (0.32 in the
+corners) and exactly 1 inside (section 5, and the last picture). Every class
+score there is scaled by the same weight, so the argmax is unchanged; only
+the softmax is less sure near the image border. The "bilinear x4" picture's
+darker frame is the same thing at f = 4 (crop 2: 0.62 and 0.88).
+
+The layers here run their textbook routes, the code described above: the
+speed tricks of ``fcn_scratch.fast`` are switched off around the lesson
+(lesson 1, section 5, switches them on and shows they change no number).
 
 Run: python lessons/03_upsampling.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
@@ -114,20 +127,51 @@ def lesson(args):
         print(f"kernel {kk}, stride {ss}: a constant input gives outputs in [{out.min():.0f}, {out.max():.0f}]"
               + ("  even" if out.min() == out.max() else "  <- uneven overlap: checkerboard"))
 
-    fig, ax = figure(1, 4, (3, 3))
+    section("5. What the crop leaves: the border of FCN-8s's bilinear x8")
+    up8 = ConvTranspose2d(1, 1, 16, stride=8, bias=False).to(args.device)
+    up8.params["weight"] = xp.asarray(bilinear_kernel(1, 1, 16))
+    ones = xp.ones((1, 1, 8, 8), np.float32)
+    uncropped = backend.to_host(up8(ones))[0, 0]
+    cropped = uncropped[4:4 + 64, 4:4 + 64]                      # FCN-8s's crop: f/2 = 4
+    print(f"a map of ones, 8 x 8 -> x8 -> {uncropped.shape[0]} x {uncropped.shape[1]} "
+          f"(its outermost pixel {uncropped[0, 4 * 8]:.4f}) -> crop 4 -> {cropped.shape[0]} x {cropped.shape[1]}")
+    print("after the crop, the first 6 pixels of a middle row: "
+          + " ".join(f"{v:.4f}" for v in cropped[32, :6]))
+    print(f"the 4 outermost rows and columns: {cropped[32, :4].min():.2f} to {cropped[32, :4].max():.2f}, "
+          f"the corner {cropped[0, 0]:.2f}, everything inside: {cropped[4:-4, 4:-4].min():.0f} to "
+          f"{cropped[4:-4, 4:-4].max():.0f}")
+    scores = xp.asarray(np.random.default_rng(3).standard_normal((1, 4, 8, 8)).astype(np.float32))
+    up8_4 = ConvTranspose2d(4, 4, 16, stride=8, bias=False).to(args.device)
+    up8_4.params["weight"] = xp.asarray(bilinear_kernel(4, 4, 16))
+    upsampled = backend.to_host(up8_4(scores))[0, :, 4:68, 4:68]
+    same = bool((upsampled.argmax(axis=0) == (upsampled / cropped).argmax(axis=0)).all())
+    print(f"4 random class scores upsampled the same way: the argmax equals the argmax with the border weight\n"
+          f"divided out at every pixel: {same}. The border scales all classes alike: the softmax is less sure\n"
+          f"there, the predicted class the same.")
+
+    fig, ax = figure(1, 5, (3, 3))
     # One channel (red) in grey: unpooling keeps each channel's own maximum, so colours would not mean much.
-    panels = [(x, "image (red channel)"), (unpooled, "pool + unpool"), (small, "pooled x4"), (big, "bilinear x4")]
+    panels = [(x, "image (red channel)"), (unpooled, "pool + unpool"), (small, "pooled x4"),
+              (big, "bilinear x4, cropped by 2")]
     for a_, (img, title) in zip(ax[0], panels):
         a_.imshow(backend.to_host(img)[0, 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         a_.set_title(title)
         a_.axis("off")
+    shown = ax[0, 4].imshow(cropped, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+    ax[0, 4].set_title(f"ones, bilinear x8, cropped by 4:\nborder {cropped[32, :4].min():.2f}-"
+                       f"{cropped[32, :4].max():.2f}, corners {cropped[0, 0]:.2f}")
+    ax[0, 4].set_xticks([])
+    ax[0, 4].set_yticks([])
+    fig.colorbar(shown, ax=ax[0, 4], shrink=0.8)
     save(fig, args, "upsampling")
     fig, ax = figure(1, 3, (3, 3))
     top = max(float(out.max()) for out in patterns.values())
     for a_, ((kk, ss), out) in zip(ax[0], patterns.items()):
-        shown = a_.imshow(out, cmap="gray", vmin=0, vmax=top, interpolation="nearest")     # one shared range
-        a_.set_title(f"k={kk}, s={ss}")
-        a_.axis("off")
+        shown = a_.imshow(out, cmap="viridis", vmin=0, vmax=top, interpolation="nearest")     # one shared range
+        taps = ", ".join(f"{v:.0f}" for v in np.unique(out))
+        a_.set_title(f"k={kk}, s={ss}: {taps} taps" + (" everywhere" if out.min() == out.max() else ""))
+        a_.set_xticks([])                   # no ticks, but the frame stays: a uniform panel is still a panel
+        a_.set_yticks([])
     fig.colorbar(shown, ax=ax[0].tolist(), label="taps per output pixel")
     save(fig, args, "checkerboard")
 

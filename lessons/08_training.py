@@ -6,7 +6,8 @@ The pieces, each from the package:
   and crosses too, with more classes) over textured backgrounds, from a seed,
   so every run sees the same data; DataLoader batches and shuffles them (seeded per epoch);
 - model: FCN8s; optimizer: Adam over model.named_parameters() (the frozen
-  final upsampling is not among them);
+  final upsampling is not among them; section 5 measures how far the two
+  learned ones, upscore2 and upscore_pool4, move from bilinear);
 - one step: ce = SoftmaxCrossEntropy(); loss = ce(model(x), labels);
   model.backward(ce.backward(), input_grad=False) (the image itself needs
   no gradient); optimizer.step();
@@ -30,6 +31,7 @@ import numpy as np
 from _common import parse_args, section
 from fcn_scratch import backend
 from fcn_scratch.data import DataLoader, RandomHorizontalFlip, ToySegmentation
+from fcn_scratch.functional import bilinear_kernel
 from fcn_scratch.models import build
 from fcn_scratch.optim import Adam
 from fcn_scratch.train import Trainer, evaluate, predict_batch
@@ -73,6 +75,17 @@ def main():
         print(f"  IU {name:<12}{'n/a' if iu is None else f'{iu:.3f}'}")
     print(f"from {history[0]['mean_iu']:.3f} after the first epoch to {history[-1]['mean_iu']:.3f} after the last"
           + ("" if not args.quick else "; the full run's figures: lessons/figures/08_*.png"))
+
+    section("5. The upsamplings after training (lesson 7 says why only two learn)")
+    for name in ("upscore2", "upscore_pool4", "upscore8"):
+        layer = model.layers[name]
+        weight = backend.to_host(layer.params["weight"])
+        start = bilinear_kernel(classes, classes, weight.shape[-1])
+        moved = np.linalg.norm(weight - start) / np.linalg.norm(start)
+        mixing = np.abs(weight[~np.eye(classes, dtype=bool)]).max()     # class i -> class j, i != j: zero at start
+        print(f"{name:<14}{'frozen ' if 'weight' in layer.frozen else 'learned'} {weight.size:>5,} weights: "
+              f"{moved:6.1%} away from bilinear; largest weight from one class into another {mixing:.3f}")
+    print("The reference implementation freezes all three and reports no significant difference in accuracy.")
 
     plot_curves(history, args.out / "curves.png")
     plot_confusion(confusion.matrix, args.out / "confusion.png", train_set.class_names)

@@ -186,7 +186,7 @@ def lesson(args):
         out = args.out / label.replace(" ", "_").replace("-", "").lower()
         trainer = Trainer(model, Adam(model, lr), train_loader, val_loader, out, epochs, schedule="poly",
                           print_fn=lambda *a: None, progress_every=float("inf"))
-        history = trainer.fit()
+        history = trainer.fit().history
         print(f"{label:<19} {model.num_parameters(False):>9,} parameters, Adam {lr:g}, {epochs} epochs of batch "
               f"{batch}: mean IU by epoch " + " ".join(f"{h['mean_iu']:.2f}" for h in history))
 
@@ -212,7 +212,7 @@ def lesson(args):
     shown = 4
     predictions = {label: predict_batch(model.eval(), images[:shown]) for label, model in nets.items()}
     prediction_grid(np.stack([val_set[i][0] for i in range(shown)]), labels[:shown], predictions, args,
-                    "where_and_what")
+                    "where_and_what", train_set.class_names)
 
 
 def main():

@@ -44,11 +44,16 @@ def save(fig, args, name):
     return path
 
 
-def prediction_grid(images, labels, predictions, args, name):
-    """Save ``<out>/<name>.png``: one row per example, columns image, truth and each net's prediction.
+def prediction_grid(images, labels, predictions, args, name, class_names):
+    """Save ``<out>/<name>.png``: one row per example, columns image, truth and each net's prediction,
+    and under them a legend of the class colours.
 
-    images (N, 3, H, W) in [0, 1]; labels (N, H, W); predictions {title: (N, H, W) classes}.
+    images (N, 3, H, W) in [0, 1]; labels (N, H, W); predictions {title: (N, H, W) classes};
+    class_names, one per class index.
     """
+    from matplotlib.patches import Patch
+
+    from fcn_scratch.data import voc_palette
     from fcn_scratch.viz import colorize
 
     fig, ax = figure(len(images), 2 + len(predictions), (2.2, 2.2))
@@ -60,6 +65,9 @@ def prediction_grid(images, labels, predictions, args, name):
             ax[row, col].axis("off")
             if row == 0:
                 ax[row, col].set_title(title)
+    palette = voc_palette() / 255.0
+    fig.legend(handles=[Patch(color=palette[c], label=n) for c, n in enumerate(class_names)],
+               loc="outside lower center", ncol=len(class_names), frameon=False)
     return save(fig, args, name)
 
 
