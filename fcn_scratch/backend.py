@@ -126,11 +126,6 @@ def default_dtype(dtype):
         set_default_dtype(previous)
 
 
-def as_dtype(dtype):
-    """``numpy.dtype(dtype)``: dtypes are NumPy's on both devices."""
-    return numpy.dtype(dtype)
-
-
 def check_float_dtype(dtype):
     """Return ``numpy.dtype(dtype)`` if it is float32 or float64, else raise TypeError."""
     dt = numpy.dtype(dtype)

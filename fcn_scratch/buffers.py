@@ -32,24 +32,21 @@ _SHARED = _Shared()
 
 def kept(owner, name, shape, dtype, xp):
     """An uninitialized ``(shape, dtype)`` array on ``xp``'s device, the same memory for the same
-    ``(owner, name)`` (grown when a larger one is asked for)."""
+    ``(owner, name)`` (made anew when a larger one is asked for, or one on another device: the old one
+    is let go, as after its owner moved)."""
     dtype = numpy.dtype(dtype)
     nbytes = int(numpy.prod(shape)) * dtype.itemsize
     arrays = _kept.setdefault(owner, {})
-    block = arrays.get((name, xp.__name__))
-    if block is None or block.nbytes < nbytes:
-        block = arrays[(name, xp.__name__)] = xp.empty(max(nbytes, 1), dtype=xp.uint8)
+    device, block = arrays.get(name, (None, None))
+    if device != xp.__name__ or block.nbytes < nbytes:
+        block = xp.empty(max(nbytes, 1), dtype=xp.uint8)
+        arrays[name] = (xp.__name__, block)
     return block[:nbytes].view(dtype).reshape(shape)
 
 
 def shared(shape, dtype, xp):
     """The work array every layer shares, for work finished before the layer returns."""
     return kept(_SHARED, "shared", shape, dtype, xp)
-
-
-def release(owner):
-    """Forget the arrays kept for ``owner`` (a layer moved to another device or dtype)."""
-    _kept.pop(owner, None)
 
 
 def samples_per_chunk(bytes_per_sample, batch):

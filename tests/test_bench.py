@@ -1,16 +1,21 @@
 import json
+import os
 
+import numpy as np
 import pytest
 
 from fcn_scratch.bench import format_table, run
 from fcn_scratch.bench.__main__ import main
+from fcn_scratch.bench.run import cpu_model
+
+MACHINE = f"({cpu_model()}, {os.cpu_count()} cores)"
 
 
 def test_quick_bench_prints_a_table_and_writes_json(tmp_path, capsys):
     assert main(["--quick", "--repeats", "1", "--json", str(tmp_path / "b.json")]) == 0
     out = capsys.readouterr().out
     assert "training step (ms)" in out and "fwd/GEMM" in out and "naive loop convolution" in out
-    assert "AMD" in out or "Intel" in out or "cores" in out
+    assert f"device cpu {MACHINE}" in out
     result = json.loads((tmp_path / "b.json").read_text())
     assert result["ours"]["step_ms"] > 0 and result["ours"]["peak_mb"] > 0
     names = [row["layer"] for row in result["layers"]]
@@ -27,26 +32,29 @@ def test_table_without_pytorch():
 
 
 @pytest.mark.parametrize("on", [True, False])
-def test_step_products_are_recorded_from_a_real_step(on):
-    """A training step does three products per convolution and per transposed convolution, less the
-    image gradient of conv1_1 and the weight gradient of the frozen upscore8; on the textbook route
-    each of the three has the size of the layer's forward product. Recorded, as the bench records them,
-    with the threads trick off (whole batches, not a product per part)."""
+def test_step_products_are_the_formulas_of_a_real_step(on):
+    """A training step's formulas make three products per convolution and per transposed convolution,
+    less the image gradient of conv1_1 and the weight gradient of the frozen upscore8, each of the three
+    the size of the layer's forward product; the list is the same whichever route the layers take."""
     from fcn_scratch import fast
     from fcn_scratch.bench.layers import layer_inputs
-    from fcn_scratch.bench.products import flops, step_products
+    from fcn_scratch.bench.products import flops, forward_products, step_products
     from fcn_scratch.bench.workload import QUICK, our_setup
     from fcn_scratch.layers import Conv2d, ConvTranspose2d
 
     model, x, step = our_setup(QUICK, "cpu")
     inputs = layer_inputs(model, x)
-    with fast.enabled(on), fast.enabled(False, "threads"):
-        forward = {name: flops(step_products(lambda: layer(inputs[name])))
-                   for name, layer in model.layers.items() if isinstance(layer, (Conv2d, ConvTranspose2d))}
-        products = step_products(step)
+    forward = {name: forward_products(layer, inputs[name]) for name, layer in model.layers.items()
+               if isinstance(layer, (Conv2d, ConvTranspose2d))}
+    with fast.enabled(on):
+        products = step_products(model, step, x)
     assert len(products) == 3 * len(forward) - 2
-    if not on:
-        assert flops(products) == 3 * sum(forward.values()) - forward["conv1_1"] - forward["upscore8"]
+    expected = [p for layer_products in forward.values() for p in layer_products]
+    assert sorted(products[:len(forward)], key=repr) == sorted(expected, key=repr)      # forward first
+    total = 3 * sum(map(flops, forward.values())) - flops(forward["conv1_1"]) - flops(forward["upscore8"])
+    assert flops(products) == total
+    # conv2_1 of the quick configuration: W_col (8, 8*3*3) @ cols (2, 72, 32*32), float32
+    assert forward["conv2_1"] == [(((8, 72), np.float32, False), ((2, 72, 32 * 32), np.float32, False))]
 
 
 def test_trick_table_has_a_row_per_trick():
@@ -86,7 +94,7 @@ def test_real_size_quick_prints_time_memory_and_layers(tmp_path, capsys):
     for line in ("forward (ms)", "peak memory (MB)", "  model + input (MB)", "  growth in forward (MB)",
                  "sum of the layers", "our threads: "):
         assert line in out
-    assert "AMD" in out or "Intel" in out or "cores" in out
+    assert f"device cpu {MACHINE}" in out
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["config"] == {"model": "fcn8s-vgg16", "batch": 1, "size": 224, "num_classes": 21}
     assert r["parameters"] == 134_489_759 and r["output_shape"] == [1, 21, 224, 224]
@@ -167,7 +175,7 @@ def test_layer_clock_times_armed_passes_only():
     clock.run(forward)
     total = time.perf_counter() - start
     clock.close()
-    assert all(not layer.forward_pre_hooks for layer in model.layers.values())
+    assert all(not layer._forward_hooks for layer in model.layers.values())
     names = [name for name, _ in clock.medians()]
     assert names[:3] == ["conv1_1", "relu1_1", "pool1"] and names[-1] == "crop_upscore8"
     assert sum(seconds for _, seconds in clock.medians()) == pytest.approx(total, rel=0.2)

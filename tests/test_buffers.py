@@ -13,8 +13,34 @@ def test_kept_arrays_are_the_same_memory_per_owner_and_name():
     assert not np.shares_memory(first, buffers.kept(b, "cols", (4, 5), np.float32, np))
     grown = buffers.kept(a, "cols", (1000, 1000), np.float32, np)
     assert grown.shape == (1000, 1000) and grown.dtype == np.float32
-    buffers.release(a)
-    assert not np.shares_memory(grown, buffers.kept(a, "cols", (4, 5), np.float32, np))
+    assert not np.shares_memory(first, grown)
+    assert np.shares_memory(grown, buffers.kept(a, "cols", (4, 5), np.float32, np))
+
+
+def test_an_owner_on_another_device_gets_a_new_array_and_lets_the_old_one_go():
+    """After a layer moved, its kept arrays follow it: asked on the other device, the old one is dropped."""
+    import weakref
+
+    class Owner:
+        pass
+
+    class OtherDevice:
+        """An array module that stands for another device: its arrays are NumPy's, its name is not."""
+        __name__ = "other"
+        uint8 = np.uint8
+
+        @staticmethod
+        def empty(shape, dtype):
+            return np.empty(shape, dtype)
+    owner = Owner()
+    block = buffers.kept(owner, "cols", (8,), np.float32, np)
+    while block.base is not None:                   # the memory under the view handed out
+        block = block.base
+    host_block = weakref.ref(block)
+    del block
+    moved = buffers.kept(owner, "cols", (8,), np.float32, OtherDevice)
+    assert host_block() is None and moved.shape == (8,)
+    assert np.shares_memory(moved, buffers.kept(owner, "cols", (2,), np.float32, OtherDevice))
 
 
 def test_shared_array_is_one_for_all():

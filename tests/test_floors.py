@@ -1,5 +1,5 @@
-"""The package's floors (../shared/DESIGN.md): each module imports only from floors below its own,
-so there is no import circle, and nothing but ``__main__`` imports the command line."""
+"""The package's floors, listed below from the lowest up: each module imports only from floors below its
+own, so there is no import circle, and nothing but ``__main__`` imports the command line."""
 import ast
 import pathlib
 

@@ -16,13 +16,14 @@ are compared are timed in turns (:mod:`.timing`), so a slow spell of the machine
 
 One job per file: :mod:`.timing` (turns and medians), :mod:`.workload` (the model, the batch,
 our training step), :mod:`.torch_reference` (the same net in PyTorch), :mod:`.memory` (peak
-step memory), :mod:`.products` (the matrix products one real step does, replayed alone: the
+step memory), :mod:`.products` (the matrix products of one step's formulas, replayed alone: the
 floor of this design on the machine), :mod:`.layers` (each layer alone), :mod:`.tricks` (the
 step with each trick off), :mod:`.report` (the printed tables); ``__main__`` is the command line.
 
-On machines that set ``OPENBLAS_CORETYPE`` (these development machines do), NumPy's
-BLAS runs an older, slower kernel; measure as a user's machine would with
-``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m fcn_scratch.bench``.
+Where the environment sets ``OPENBLAS_CORETYPE``, NumPy's BLAS may run an older,
+slower kernel than the processor has; measure as a user's machine would with
+``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m fcn_scratch.bench`` (the report
+prints the variable).
 """
 from .report import format_table
 from .run import run

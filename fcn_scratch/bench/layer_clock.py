@@ -1,12 +1,13 @@
 """Each layer's share of a whole forward pass, clocked inside it, for us and for PyTorch alike.
 
-The layers are not run alone: hooks note the time as each layer starts (and,
-on PyTorch's modules, as it ends) while the model runs its own ``forward``, so
-the layer sees what it sees in use (its input fresh from the layer before,
+The layers are not run alone: hooks note the time as each layer ends (and,
+on PyTorch's modules, as it starts) while the model runs its own ``forward``,
+so the layer sees what it sees in use (its input fresh from the layer before,
 the work arrays as the model leaves them) and the times add up to the pass.
-Ours have pre-hooks only (:class:`fcn_scratch.layers.Layer`), so one of our
-layers runs from its start to the next layer's start, the last to the end of
-the pass: the little Python between two layers is charged to the first.
+Ours have forward hooks only (:meth:`fcn_scratch.layers.Layer.register_forward_hook`,
+called as a layer's forward returns), so one of our layers runs from the end
+of the layer before (the first from the start of the pass) to its own end:
+the little Python between two layers is charged to the second.
 A hook costs microseconds; the layers here take milliseconds to seconds.
 
 FLOPs are counted from the shapes: ``2 * weight.size * pixels``, the pixels of
@@ -47,37 +48,36 @@ class _Clock:
 
 
 class OurClock(_Clock):
-    """Clocks the layers of one of our models; ``with clock.timing(): model(x)`` for each pass."""
+    """Clocks the layers of one of our models; ``clock.run(lambda: model(x))`` for each pass."""
 
     def __init__(self, model):
         super().__init__()
-        self.model = model
-        self.names = {id(layer): name for name, layer in model.layers.items()}
-        self.starts = []
-        for layer in model.layers.values():
-            layer.forward_pre_hooks.append(self._note)
+        self.ends = []
+        self.handles = [layer.register_forward_hook(self._note(name)) for name, layer in model.layers.items()]
 
-    def _note(self, layer, args):
-        if self.armed:
-            self.starts.append((self.names[id(layer)], layer, tuple(getattr(args[0], "shape", ())),
-                                time.perf_counter()))
+    def _note(self, name):
+        def note(layer, args, out):
+            if self.armed:
+                first = out[0] if isinstance(out, tuple) else out
+                self.ends.append((name, layer, tuple(args[0].shape), tuple(first.shape), time.perf_counter()))
+        return note
 
     def close(self):
-        for layer in self.model.layers.values():
-            layer.forward_pre_hooks.remove(self._note)
+        for handle in self.handles:
+            handle.remove()
 
     def run(self, fn):
         """``fn()`` (a whole forward pass), each layer's time noted if armed; returns what ``fn`` returns."""
-        self.starts = []
+        self.ends = []
+        start = time.perf_counter()
         out = fn()
         if self.armed:
-            end = time.perf_counter()
-            ends = [start for *_, start in self.starts[1:]] + [end]
-            for (name, layer, in_shape, start), stop in zip(self.starts, ends):
-                self._add(name, stop - start)
+            starts = [start] + [end for *_, end in self.ends[:-1]]
+            for (name, layer, in_shape, out_shape, end), begin in zip(self.ends, starts):
+                self._add(name, end - begin)
                 weight = layer.params.get("weight")
                 self.shapes[name] = (type(layer).__name__, None if weight is None else tuple(weight.shape),
-                                     in_shape, tuple(layer.output_shape or ()))
+                                     in_shape, out_shape)
         return out
 
 

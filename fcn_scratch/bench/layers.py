@@ -4,7 +4,7 @@ import numpy as np
 from .. import backend, fast
 from ..functional import conv2d_naive, im2col
 from ..layers import Conv2d, ConvTranspose2d, MaxPool2d
-from .products import flops, replay, step_products
+from .products import flops, forward_products, replay
 from .timing import timeit
 
 TIMED = (Conv2d, ConvTranspose2d, MaxPool2d)
@@ -12,20 +12,20 @@ TIMED = (Conv2d, ConvTranspose2d, MaxPool2d)
 
 def layer_inputs(model, x):
     """Run one forward pass; return ``{name: input}`` for each convolution, transposed convolution
-    and pooling layer, seen through a forward pre-hook."""
+    and pooling layer, seen through a forward hook."""
     seen = {}
 
-    def note(layer, args):
-        seen[names[id(layer)]] = args[0]
-    names = {id(layer): name for name, layer in model.layers.items() if isinstance(layer, TIMED)}
-    hooked = [model.layers[name] for name in names.values()]
-    for layer in hooked:
-        layer.forward_pre_hooks.append(note)
+    def note(name):
+        def hook(layer, args, out):
+            seen[name] = args[0]
+        return hook
+    handles = [layer.register_forward_hook(note(name)) for name, layer in model.layers.items()
+               if isinstance(layer, TIMED)]
     try:
         model(x)
     finally:
-        for layer in hooked:
-            layer.forward_pre_hooks.remove(note)
+        for handle in handles:
+            handle.remove()
     return seen
 
 
@@ -37,8 +37,8 @@ def _backward(layer, name, grad):
 
 def layer_table(model, x, device, repeats):
     """A row per layer: forward and backward ms with the tricks on and off; for layers with products,
-    the forward's GFLOP, its products alone (``gemm_ms``, whole, on the BLAS's own threads) and how
-    far the forward is from them."""
+    the forward's GFLOP, its product alone (``gemm_ms``, whole, on the BLAS's own threads) and how
+    far the forward is from it."""
     xp = backend.xp_for(device)
     rows = []
     for name, inp in layer_inputs(model, x).items():
@@ -50,10 +50,9 @@ def layer_table(model, x, device, repeats):
             with fast.enabled(on):      # the timed forwards leave the cache backward reads on this route
                 row[label + "forward_ms"] = timeit(lambda: layer(inp), device, repeats) * 1e3
                 row[label + "backward_ms"] = timeit(_backward(layer, name, grad), device, repeats) * 1e3
-        with fast.enabled(False, "threads"):    # the products whole, on the BLAS's own threads
-            products = step_products(lambda: layer(inp))
-            gemm = timeit(replay(products, xp), device, repeats) if products else None
+        products = forward_products(layer, inp)
         if products:
+            gemm = timeit(replay(products, xp), device, repeats)
             f = flops(products)
             row.update(gflop=f / 1e9, gemm_ms=gemm * 1e3, fwd_gflops=f / row["forward_ms"] / 1e6,
                        gemm_gflops=f / gemm / 1e9, fwd_over_gemm=row["forward_ms"] / 1e3 / gemm)

@@ -1,35 +1,30 @@
 """The speed, beside the definitions.
 
 Every layer's textbook route is its docstring's formulas on
-:mod:`fcn_scratch.functional`. Each trick here replaces one piece of it, is
-named after what it does, says in its docstring which textbook function it
-replaces and why the numbers are the same, and is held to that function by a
-test in ``tests/fast/``. A layer asks for a trick by a named condition
-(``fast.phases_apply(self)``), so where the route forks is in plain sight;
-:func:`enabled` (or ``FCN_SCRATCH_FAST=0``) turns the tricks off, all or one
-at a time. ``python -m fcn_scratch.bench`` prints what each one buys.
+:mod:`fcn_scratch.functional`. A layer with a fast route asks for it once per
+pass, by a named condition (``if fast.conv_applies(self, x): ...``), and
+keeps in its cache which route filled it, so that backward takes the same
+one. Where the tricks are chosen is inside this package, on arrays: each
+trick is one file, named after what it does, says in its docstring which
+textbook function it replaces and why the numbers are the same, and is held
+to that function by a test in ``tests/fast/``. :func:`enabled` (or
+``FCN_SCRATCH_FAST=0``) turns the tricks off, all or one at a time, and each
+name turns off its own trick and nothing else. ``python -m fcn_scratch.bench``
+prints what each one buys.
 """
-from .bands import bands_apply, conv2d_forward_in_bands
-from .conv import (col2im_in_chunks_applies, columns_rebuilt_apply, flipped_kernel_applies,
-                   input_grad_col2im_in_chunks, input_grad_flipped_kernel, rebuild_columns)
-from .conv import forward_in_parts as conv_forward_in_parts
-from .im2col import columns_apply
-from .loss import cross_entropy_backward, cross_entropy_forward, softmax_in_place_applies
-from .matmul import matmul_sum_batch_tall_first, tall_first_applies
-from .phase import conv_transpose_phase, conv_transpose_phase_backward, phases_apply
-from .pool import maxpool_backward, maxpool_forward, running_max_applies
-from .relu import relu_backward, relu_forward
+from .conv2d import conv2d_backward, conv2d_forward, conv_applies
+from .conv_transpose2d import conv_transpose2d_backward, conv_transpose2d_forward, conv_transpose_applies
+from .max_pool import max_pool, max_pool_backward, pool_applies
+from .relu import relu_applies, relu_backward, relu_forward
+from .softmax_in_place import log_softmax_at_labels, softmax_minus_onehot
 from .switch import TRICKS, enabled, is_on, tricks_off
-from .threads import THREADS, threads_apply
+from .threads import THREADS
 
 __all__ = [
-    "TRICKS", "enabled", "is_on", "tricks_off", "THREADS", "threads_apply",
-    "bands_apply", "conv2d_forward_in_bands",
-    "columns_apply", "conv_forward_in_parts", "columns_rebuilt_apply", "rebuild_columns",
-    "flipped_kernel_applies", "input_grad_flipped_kernel", "col2im_in_chunks_applies", "input_grad_col2im_in_chunks",
-    "tall_first_applies", "matmul_sum_batch_tall_first",
-    "phases_apply", "conv_transpose_phase", "conv_transpose_phase_backward",
-    "running_max_applies", "maxpool_forward", "maxpool_backward",
-    "relu_forward", "relu_backward",
-    "softmax_in_place_applies", "cross_entropy_forward", "cross_entropy_backward",
+    "TRICKS", "enabled", "is_on", "tricks_off", "THREADS",
+    "conv_applies", "conv2d_forward", "conv2d_backward",
+    "conv_transpose_applies", "conv_transpose2d_forward", "conv_transpose2d_backward",
+    "pool_applies", "max_pool", "max_pool_backward",
+    "relu_applies", "relu_forward", "relu_backward",
+    "log_softmax_at_labels", "softmax_minus_onehot",
 ]

@@ -1,9 +1,9 @@
 """The one switch for every speed trick.
 
 Each layer runs its textbook route (the formulas of its docstring, built on
-:mod:`fcn_scratch.functional`) unless a trick of :mod:`fcn_scratch.fast` is
-on *and* applies to the call; the layer asks by the trick's name. All tricks
-are on by default. Turn them off
+:mod:`fcn_scratch.functional`) unless a trick of its fast route is on *and*
+applies to the call; inside that route each piece asks for its trick by
+name. All tricks are on by default. Turn them off
 
 - for a whole process: ``FCN_SCRATCH_FAST=0 python ...``;
 - for a block of code: ``with fcn_scratch.fast.enabled(False): ...``;
@@ -15,18 +15,18 @@ holds it to them, so the switch changes the time a step takes, not what it compu
 import contextlib
 import os
 
-# Every trick, by the name layers ask for it; what each does is in the module named beside it.
+# Every trick, by the name its route asks for it; what each does is in the module named beside it.
 TRICKS = {
-    "kept_buffers": "work arrays kept from one step to the next instead of fresh ones (fast/work.py)",
-    "flat_shifts": "im2col of a small same-width stride-1 convolution as one long copy per tap (fast/im2col.py)",
-    "flipped_kernel": "a stride-1 convolution's input gradient as a convolution of dy (fast/conv.py)",
-    "tall_first": "the weight gradient's product with the tall column matrix on the left (fast/matmul.py)",
-    "rebuilt_columns": "the first convolution keeps its input, not its 9x larger columns, and fills them again in backward (fast/conv.py)",
-    "phases": "a transposed convolution as a small convolution and a reshuffle (fast/phase.py)",
-    "running_max": "max pooling as a running maximum with a branch-free arg-max (fast/pool.py)",
-    "softmax_in_place": "the loss's softmax computed in place, turned into its own gradient (fast/loss.py)",
+    "kept_buffers": "work arrays kept from one step to the next instead of fresh ones (fast/kept_buffers.py)",
+    "flat_shifts": "im2col of a small same-width stride-1 convolution as one long copy per tap (fast/flat_shifts.py)",
+    "flipped_kernel": "a stride-1 convolution's input gradient as a convolution of dy (fast/flipped_kernel.py)",
+    "tall_first": "the weight gradient's product with the tall column matrix on the left (fast/tall_first.py)",
+    "rebuilt_columns": "the first convolution keeps its input, not its 9x larger columns, and fills them again in backward (fast/rebuilt_columns.py)",
+    "phases": "a transposed convolution as a small convolution and a reshuffle (fast/phases.py)",
+    "running_max": "max pooling as a running maximum with a branch-free arg-max (fast/running_max.py)",
+    "softmax_in_place": "the loss's softmax computed in place, turned into its own gradient (fast/softmax_in_place.py)",
     "bands": "a convolution under no_grad() fills and multiplies its columns one band of output rows at a time (fast/bands.py)",
-    "threads": "a layer's batch split over a pool of threads, the BLAS one thread per part (fast/threads.py)",
+    "threads": "the fast routes' work split over a pool of threads, the BLAS one thread per part meanwhile (fast/threads.py)",
 }
 
 
@@ -40,13 +40,6 @@ def _from_environment():
 
 
 _off = _from_environment()
-_listeners = []
-
-
-def when_switched(callback):
-    """Call ``callback()`` after every change of the switch (the threads trick gives the BLAS its
-    threads back when it is turned off)."""
-    _listeners.append(callback)
 
 
 def is_on(trick):
@@ -70,14 +63,7 @@ def enabled(flag, *tricks):
         is_on(name)
     previous = set(_off)
     _off = (_off - set(names)) if flag else (_off | set(names))
-    _announce()
     try:
         yield
     finally:
         _off = previous
-        _announce()
-
-
-def _announce():
-    for callback in _listeners:
-        callback()

@@ -1,19 +1,22 @@
-"""Both cores for all of a layer's work: its batch split over a pool of threads.
+"""Threads: a fast route's work split over a pool of threads, one per core the process may use.
 
-It replaces running a layer's fast route over the whole batch on the calling
-thread. NumPy lets go of the interpreter lock inside copies, ufunc loops and
-matrix products on large arrays, so threads that each take some samples of the
-batch work at the same time. The fast routes call :func:`over_batch` with the
-work of one part; ReLU asks by the named condition :func:`threads_apply`.
+It replaces running a fast route's per-sample (or per-plane) work on the
+calling thread. NumPy lets go of the interpreter lock inside copies, ufunc
+loops and matrix products on large arrays, so threads that each take some
+samples of the batch work at the same time. Every fast route hands its work
+to :func:`split` (or to :func:`parts` and :func:`run`, where it sizes work
+arrays per part first); the layers never call this module.
 
-The matrix products are split too, each running on the thread that asks for
-it: from the first split on, the BLAS is held to one thread per call
-(threadpoolctl tells it), and it gets its threads back when the trick is
-turned off (``fast.enabled(False, "threads")``). Left with its own threads,
-OpenBLAS's workers keep spinning on the cores for a while after each product,
-and the pool's threads would get no core to run on (BENCHMARKS.md has the
-probe). So while the trick is on, matrix products in the rest of the process
-run on one thread too.
+The matrix products are split with the rest, each running on the thread that
+asks for it, so while the parts of work with products run the BLAS is held to
+one thread per call (threadpoolctl tells it), and when :func:`run` returns it
+has the thread counts it had before: a user's own products elsewhere in the
+process keep the BLAS's threads. Left with its own threads inside the parts, OpenBLAS's
+workers would keep spinning on the cores for a while after each product, and
+the pool's threads would get no core to run on (BENCHMARKS.md has the probe).
+A split that runs as one part holds the BLAS too, for the same reason: a
+product on the BLAS's own threads would set them spinning through the parts
+that follow.
 
 Why the numbers are the same: each part writes its own slice of the outputs
 and computes every sample by the same operations, in the same order, as one
@@ -25,8 +28,10 @@ product's output between its threads, not the sums).
 ``tests/fast/test_threads.py`` holds every layer and a whole training step to it.
 
 How many threads: ``FCN_SCRATCH_THREADS`` (default: the cores this process may
-use). Work smaller than :data:`MIN_PART_BYTES` per part stays on fewer threads
-(handing a part to a thread costs tens of microseconds). On the GPU nothing is split.
+use). The size of a piece of work is the bytes of the arrays it reads and
+writes, its scratch arrays included; work of fewer than :data:`MIN_PART_BYTES`
+per part stays on fewer threads (handing a part to a thread costs tens of
+microseconds). On the GPU nothing is split.
 """
 import concurrent.futures
 import os
@@ -34,11 +39,14 @@ import os
 from threadpoolctl import ThreadpoolController
 
 from ..backend import get_array_module
-from .switch import is_on, when_switched
+from .switch import is_on
 
-# Below this many bytes per part, handing work to a thread costs more than it saves (BENCHMARKS.md):
-# counted in column matrix for work with matrix products, in array for copies and elementwise work.
-MIN_PART_BYTES = {"products": 256 * 2 ** 10, "copies": 1536 * 2 ** 10}
+# Below this many bytes read and written per part, handing work to a thread costs more than it saves,
+# by the kind of work (BENCHMARKS.md, 2026-12-04): matrix products carry the most arithmetic per byte;
+# "arithmetic" is several operations per element (pooling's comparisons and arg-max, the softmax's exp);
+# "copies" is copies and one-pass elementwise work (im2col, ReLU), whose parts compete for the memory
+# more than they add arithmetic.
+MIN_PART_BYTES = {"products": 320 * 2 ** 10, "arithmetic": 1 * 2 ** 20, "copies": 6 * 2 ** 20}
 
 
 def _from_environment():
@@ -52,7 +60,7 @@ def _from_environment():
 
 THREADS = _from_environment()
 _pool = None
-_blas_held = None
+_blas = None
 
 
 def _workers():
@@ -62,53 +70,67 @@ def _workers():
     return _pool
 
 
-def _hold_blas():
-    """From now on, one BLAS thread per call (until :func:`_release_blas`)."""
-    global _blas_held
-    if _blas_held is None:
-        _blas_held = ThreadpoolController().limit(limits=1, user_api="blas")
+def _blas_libraries():
+    """threadpoolctl's handles on the BLAS libraries loaded in the process (found once, at first use)."""
+    global _blas
+    if _blas is None:
+        _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _blas
 
 
-def _release_blas():
-    """Give the BLAS its threads back when the trick is off."""
-    global _blas_held
-    if _blas_held is not None and not is_on("threads"):
-        _blas_held.restore_original_limits()
-        _blas_held = None
+def _blas_to_one_thread():
+    """Set every BLAS library to one thread per call; return ``[(library, its count before)]`` of those
+    that had more, for :func:`run` to set back."""
+    held = [(library, library.get_num_threads()) for library in _blas_libraries()]
+    held = [(library, count) for library, count in held if count != 1]
+    for library, _ in held:
+        library.set_num_threads(1)
+    return held
 
 
-when_switched(_release_blas)
+def applies(x):
+    """The named condition for splitting work on ``x``: the ``threads`` trick is on, there is more than
+    one thread, and ``x`` is a NumPy array (GPU work is already spread over the device)."""
+    return is_on("threads") and THREADS > 1 and get_array_module(x).__name__ == "numpy"
 
 
-def threads_apply(x):
-    """The named condition for :func:`over_batch`: the ``threads`` trick is on, there is more than one
-    thread, and ``x`` is a NumPy array with a batch axis (GPU work is already spread over the device)."""
-    return is_on("threads") and THREADS > 1 and x.ndim > 0 and get_array_module(x).__name__ == "numpy"
-
-
-def parts(length, nbytes, x, kind="copies"):
-    """``length`` split into contiguous slices, one per thread (fewer for work of fewer than
-    ``MIN_PART_BYTES[kind]`` bytes a part, one when :func:`threads_apply` is False), as even as can be."""
-    count = max(1, min(length, THREADS, nbytes // MIN_PART_BYTES[kind])) if threads_apply(x) else 1
-    bounds = [length * k // count for k in range(count + 1)]
+def parts(kind, count, *arrays, scratch_bytes=0):
+    """``range(count)`` cut into contiguous slices, as even as can be: one per thread, fewer where a part
+    would read and write less than ``MIN_PART_BYTES[kind]`` of ``arrays`` (all the work's arrays, whole,
+    the first on its device) and ``scratch_bytes`` (its scratch arrays), one where :func:`applies` is
+    False. ``kind``, a key of :data:`MIN_PART_BYTES`: "products" for work with matrix products,
+    "arithmetic", or "copies"."""
+    pieces = 1
+    if applies(arrays[0]):
+        size = sum(a.nbytes for a in arrays) + scratch_bytes
+        pieces = max(1, min(count, THREADS, size // MIN_PART_BYTES[kind]))
+    bounds = [count * k // pieces for k in range(pieces + 1)]
     return [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
 
 
-def run(work, slices, x):
+def run(work, slices, x, kind):
     """Call ``work(k, slices[k])`` for every ``k``, the first on this thread, the rest on the pool's,
     and return when all are done (an exception in any of them is raised here). ``x`` is an array of
-    the work: where :func:`threads_apply` holds for it, the BLAS runs on one thread per call."""
-    if threads_apply(x):
-        # also for a part that runs alone: a product on the BLAS's own threads would set them
-        # spinning through the parts that follow
-        _hold_blas()
-    pending = [_workers().submit(work, k, part) for k, part in enumerate(slices) if k > 0]
+    the work, ``kind`` as in :func:`parts`: work with products, where :func:`applies` holds for x, runs
+    with the BLAS at one thread per call, and the BLAS has its thread counts back when this returns."""
+    held = _blas_to_one_thread() if kind == "products" and applies(x) else []
     try:
-        if slices:
-            work(0, slices[0])
+        pending = [_workers().submit(work, k, part) for k, part in enumerate(slices) if k > 0]
+        try:
+            if slices:
+                work(0, slices[0])
+        finally:
+            for future in pending:
+                future.result()
     finally:
-        for future in pending:
-            future.result()
+        for library, count in held:
+            library.set_num_threads(count)
+
+
+def split(work, kind, count, *arrays, scratch_bytes=0):
+    """``work(k, part)`` over ``range(count)`` (samples or planes), in the :func:`parts` of the work's
+    arrays (and scratch bytes)."""
+    run(work, parts(kind, count, *arrays, scratch_bytes=scratch_bytes), arrays[0], kind)
 
 
 def planes(*arrays):
@@ -117,10 +139,3 @@ def planes(*arrays):
     if all(a.ndim > 2 and a.flags.c_contiguous for a in arrays):
         return [a.reshape((-1, 1) + a.shape[2:]) for a in arrays]
     return list(arrays)
-
-
-def over_batch(x, work, nbytes=None, kind="copies"):
-    """``work(k, samples)`` over the batch of ``x`` (N, ...), split in parts; ``nbytes`` is the size of
-    the work (default: ``x``'s), ``kind`` "products" where it has matrix products, else "copies"."""
-    run(work, parts(x.shape[0], x.nbytes if nbytes is None else nbytes, x, kind), x)
-

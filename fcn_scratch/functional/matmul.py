@@ -1,33 +1,13 @@
 """Matrix products: the one operation every convolution comes down to."""
-import contextlib
-
 from ..backend import get_array_module
-
-_watchers = []
 
 
 def matmul(a, b, out=None):
     """``a @ b``, batched over the leading axis when there is one (into ``out`` if given).
 
     a: (P, K) or (N, P, K), b: (N, K, L) or (K, L) -> (N, P, L) or (P, L)
-
-    Every matrix product of the layers goes through here, so that
-    :func:`watching_products` can list the products of a real training step
-    (the benchmark times them alone: the floor a step of this design stands on).
     """
-    for watch in _watchers:
-        watch(a, b)
     return get_array_module(a, b).matmul(a, b, out=out)
-
-
-@contextlib.contextmanager
-def watching_products(callback):
-    """Within the block, call ``callback(a, b)`` with the operands of every :func:`matmul`."""
-    _watchers.append(callback)
-    try:
-        yield
-    finally:
-        _watchers.remove(callback)
 
 
 def matmul_sum_batch(a, b):

@@ -5,23 +5,25 @@ hopelessly slow: the tests hold the fast layers to them, and the lessons and
 the benchmark show what im2col buys. Host or device arrays, any float dtype.
 """
 from ..backend import get_array_module
-from .im2col import conv_output_size, pool_output_size
+from .im2col import conv_output_size, pair, pool_output_size
 
 
 def conv2d_naive(x, weight, bias=None, stride=1, padding=0):
-    """y[n, o, r, c] = b[o] + sum_{i, u, v} x_pad[n, i, r*s + u, c*s + v] * w[o, i, u, v].
+    """y[n, o, r, c] = b[o] + sum_{i, u, v} x_pad[n, i, r*sh + u, c*sw + v] * w[o, i, u, v].
 
-    x (N, C_in, H, W), weight (C_out, C_in, kh, kw) -> (N, C_out, H_out, W_out)
+    x (N, C_in, H, W), weight (C_out, C_in, kh, kw) -> (N, C_out, H_out, W_out);
+    ``stride`` and ``padding`` an int or a pair (rows, columns)
     """
     xp = get_array_module(x)
     n, _, h, w = x.shape
     c_out, _, kh, kw = weight.shape
-    ho, wo = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
-    x_pad = xp.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
+    ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
+    x_pad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     y = xp.zeros((n, c_out, ho, wo), dtype=x.dtype)
     for r in range(ho):
         for c in range(wo):
-            window = x_pad[:, :, r * stride:r * stride + kh, c * stride:c * stride + kw]
+            window = x_pad[:, :, r * sh:r * sh + kh, c * sw:c * sw + kw]
             y[:, :, r, c] = xp.tensordot(window, weight, axes=([1, 2, 3], [1, 2, 3]))
     if bias is not None:
         y += bias.reshape(1, -1, 1, 1)

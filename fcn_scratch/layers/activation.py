@@ -15,8 +15,9 @@ class ReLU(Layer):
     allocation and first touch of an 8 MB array twice per step. Only for
     arrays nothing else reads afterwards, such as a convolution's fresh output
     inside a model; the layer then keeps just the one-byte mask. On the CPU
-    the batch is split over threads where that trick applies
-    (:mod:`fcn_scratch.fast.relu`): the same two operations, the same numbers.
+    the planes are split over threads where that trick applies
+    (:mod:`fcn_scratch.fast.relu`): the same two operations, the same numbers;
+    the cache says which route filled it.
     """
 
     def __init__(self, inplace=False):
@@ -28,18 +29,19 @@ class ReLU(Layer):
 
     def forward(self, x):
         self.check_input(x, ndim=None)
-        if fast.threads_apply(x):
-            y, self.cache = fast.relu_forward(x, self.inplace)
+        if fast.relu_applies(x):
+            y, mask = fast.relu_forward(x, self.inplace)
+            self.cache = ("fast", mask)
             return y
         xp = backend.get_array_module(x)
         mask = x > 0
-        self.cache = mask
+        self.cache = ("textbook", mask)
         return xp.multiply(x, mask, out=x if self.inplace else None, dtype=x.dtype)
 
     def backward(self, grad_out):
-        mask = self.saved()
+        route, mask = self.saved()
         self.check_grad(grad_out, mask.shape)
-        if fast.threads_apply(grad_out):
+        if route == "fast":
             return fast.relu_backward(grad_out, mask, self.inplace)
         xp = backend.get_array_module(grad_out)
         return xp.multiply(grad_out, mask, out=grad_out if self.inplace else None, dtype=grad_out.dtype)

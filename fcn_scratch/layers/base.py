@@ -10,20 +10,22 @@ The contract, as in the CS231n assignments:
 
 Inside ``fcn_scratch.no_grad()`` the cache is dropped when forward returns.
 
+Tools that watch a layer (``summary``, the benchmark) register a forward
+hook, as with PyTorch's ``register_forward_hook``; the layers never use them.
+
 A frozen parameter (:meth:`Layer.freeze`) gets no gradient at all: backward
 skips that work, as PyTorch does for ``requires_grad=False``, and its entry in
 ``self.grads`` stays zero.
 """
-from .. import backend, buffers
+from .. import backend
 from ..grad_mode import grad_enabled
 
 
 class Layer:
     """Base class. Subclasses register parameters with :meth:`add_param`.
 
-    ``forward_pre_hooks`` holds functions ``hook(layer, args)`` called before
-    every forward, as PyTorch's ``register_forward_pre_hook`` does (the
-    benchmark uses one to see what each layer receives).
+    ``output_shape`` is the shape of the last output (the first of a tuple),
+    for a reader to look at after a forward pass.
     """
 
     def __init__(self):
@@ -33,17 +35,24 @@ class Layer:
         self.training = True
         self.cache = None
         self.output_shape = None
-        self.forward_pre_hooks = []
+        self._forward_hooks = []
 
     def __call__(self, *args, **kwargs):
-        for hook in self.forward_pre_hooks:
-            hook(self, args)
         out = self.forward(*args, **kwargs)
         if not grad_enabled():
             self.cache = None               # fcn_scratch.no_grad(): nothing will call backward
         first = out[0] if isinstance(out, tuple) else out
         self.output_shape = tuple(getattr(first, "shape", ()))
+        for hook in self._forward_hooks:
+            hook(self, args, out)
         return out
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(layer, args, output)`` after every forward from now on, as PyTorch's
+        ``register_forward_hook`` does: ``args`` the positional inputs, ``output`` what forward returned.
+        Returns a handle whose ``remove()`` takes the hook off again."""
+        self._forward_hooks.append(hook)
+        return HookHandle(self._forward_hooks, hook)
 
     def forward(self, x):
         raise NotImplementedError
@@ -81,7 +90,7 @@ class Layer:
     def to(self, device=None, dtype=None):
         """Move parameters and gradients to ``device`` and/or cast them to ``dtype``.
 
-        The cache and any kept work arrays are dropped: they belong to the old device or dtype.
+        The cache is dropped: it belongs to the old device or dtype.
         """
         for store in (self.params, self.grads):
             for name, value in store.items():
@@ -91,7 +100,6 @@ class Layer:
                     value = value.astype(backend.check_float_dtype(dtype), copy=False)
                 store[name] = value
         self.cache = None
-        buffers.release(self)
         return self
 
     def saved(self):
@@ -134,3 +142,14 @@ class Layer:
                 f"{type(self).__name__}.backward expects a gradient of shape {tuple(expected_shape)} "
                 f"(the forward output), got {tuple(grad_out.shape)}"
             )
+
+
+class HookHandle:
+    """What :meth:`Layer.register_forward_hook` returns: ``remove()`` takes the hook off."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)

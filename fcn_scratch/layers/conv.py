@@ -1,7 +1,7 @@
 """Conv2d: a 2-D convolution as im2col plus one matrix product."""
 from .. import backend, fast
-from ..functional import (col2im, conv_output_size, im2col, kaiming_normal, matmul, matmul_sum_batch, pair,
-                          zeros)
+from ..functional import (add_bias, col2im, conv_output_size, im2col, kaiming_normal, matmul, matmul_sum_batch,
+                          pair, zeros)
 from .base import Layer
 
 
@@ -16,8 +16,10 @@ class Conv2d(Layer):
               dx = col2im(W_col.T @ dy)   (skipped with ``backward(dy, input_grad=False)``)
 
     Weights start He-normal (fan-in ``C_in*kh*kw``), bias at zero.
-    Where a trick of :mod:`fcn_scratch.fast` applies, the layer takes it by name
-    (the same numbers, faster); ``fast.enabled(False)`` leaves the formulas alone.
+    Where a trick of :mod:`fcn_scratch.fast` applies, forward takes the fast
+    route (:mod:`fcn_scratch.fast.conv2d`: the same formulas, faster) and its
+    cache says so, and backward follows it; ``fast.enabled(False)`` leaves the
+    formulas alone.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
@@ -44,20 +46,16 @@ class Conv2d(Layer):
 
     def forward(self, x):
         self.check_input(x, self.in_channels)
-        if fast.bands_apply(self, x):              # no_grad() on a large map: no whole column matrix
-            return fast.conv2d_forward_in_bands(self, x)
         n, _, h, w = x.shape
         ho, wo = self.output_size(h, w)
-        if fast.columns_apply():
-            y, cols = fast.conv_forward_in_parts(self, x)
+        weight, bias = self.params["weight"], self.params.get("bias")
+        if fast.conv_applies(self, x):
+            y, saved = fast.conv2d_forward(x, weight, bias, self.stride, self.padding, owner=self)
+            self.cache = ("fast", x.shape, saved)
         else:
             cols = im2col(x, self.kernel_size, self.stride, self.padding)
-            w_col = self.params["weight"].reshape(self.out_channels, -1)
-            y = matmul(w_col, cols)                               # (N, C_out, H_out*W_out)
-            if "bias" in self.params:
-                y += self.params["bias"][:, None]
-        rebuilt = fast.columns_rebuilt_apply(self)
-        self.cache = (x.shape, x if rebuilt else cols, rebuilt)    # rebuilt: backward fills cols again
+            y = add_bias(matmul(weight.reshape(self.out_channels, -1), cols), bias)   # (N, C_out, H_out*W_out)
+            self.cache = ("textbook", x.shape, cols)
         return y.reshape(n, self.out_channels, ho, wo)
 
     def backward(self, grad_out, input_grad=True):
@@ -68,25 +66,22 @@ class Conv2d(Layer):
         and a col2im over the full-size image), as PyTorch does for an input
         that does not require a gradient.
         """
-        x_shape, cols, rebuilt = self.saved()
+        route, x_shape, saved = self.saved()
         n = x_shape[0]
         self.check_grad(grad_out, (n, self.out_channels) + self.output_size(*x_shape[2:]))
         dy = grad_out.reshape(n, self.out_channels, -1)
         weight = self.params["weight"]
-        if self.needs_grad("weight"):
-            if rebuilt:
-                cols = fast.rebuild_columns(self, cols)
-            if fast.tall_first_applies():
-                self.grads["weight"] = fast.matmul_sum_batch_tall_first(dy, cols).reshape(weight.shape)
-            else:
-                self.grads["weight"] = matmul_sum_batch(dy, cols).reshape(weight.shape)
         if self.needs_grad("bias"):
             self.grads["bias"] = dy.sum(axis=(0, 2))
-        if not input_grad:
-            return None
-        if fast.flipped_kernel_applies(self):
-            return fast.input_grad_flipped_kernel(self, grad_out, x_shape)
-        if fast.col2im_in_chunks_applies():
-            return fast.input_grad_col2im_in_chunks(self, grad_out, x_shape)
-        w_col = weight.reshape(self.out_channels, -1)
-        return col2im(matmul(w_col.T, dy), x_shape, self.kernel_size, self.stride, self.padding)
+        if route == "fast":
+            d_weight, dx = fast.conv2d_backward(saved, grad_out, weight, self.stride, self.padding, x_shape,
+                                                weight_grad=self.needs_grad("weight"), input_grad=input_grad)
+        else:
+            cols, w_col = saved, weight.reshape(self.out_channels, -1)
+            d_weight = matmul_sum_batch(dy, cols) if self.needs_grad("weight") else None
+            dx = None
+            if input_grad:
+                dx = col2im(matmul(w_col.T, dy), x_shape, self.kernel_size, self.stride, self.padding)
+        if d_weight is not None:
+            self.grads["weight"] = d_weight.reshape(weight.shape)
+        return dx

@@ -1,7 +1,7 @@
 """ConvTranspose2d: the adjoint of a convolution, the FCN paper's "deconvolution"."""
 from .. import backend, fast
-from ..functional import (col2im, im2col, kaiming_normal, matmul, matmul_sum_batch, pair, transposed_output_size,
-                          zeros)
+from ..functional import (add_bias, col2im, im2col, kaiming_normal, matmul, matmul_sum_batch, pair,
+                          transposed_output_size, zeros)
 from .base import Layer
 
 
@@ -21,8 +21,10 @@ class ConvTranspose2d(Layer):
     :func:`fcn_scratch.functional.bilinear_kernel` make that bilinear.
     Weights otherwise start He-normal with fan-in ``C_in*kh*kw / (sh*sw)``,
     the number of input values that reach one output pixel.
-    When the stride divides the kernel (all of FCN's upsampling layers), the
-    layer takes the phase decomposition of :mod:`fcn_scratch.fast.phase`.
+    Where a trick of :mod:`fcn_scratch.fast` applies, forward takes the fast
+    route (:mod:`fcn_scratch.fast.conv_transpose2d`: the phase decomposition
+    when the stride divides the kernel, as in all of FCN's upsampling layers)
+    and its cache says so, and backward follows it.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
@@ -57,32 +59,32 @@ class ConvTranspose2d(Layer):
         n, _, h, w = x.shape
         ho, wo = self.output_size(h, w)
         weight = self.params["weight"]
-        if fast.phases_apply(self):
-            y, phase_cols = fast.conv_transpose_phase(x, weight, self.stride, (ho, wo))
+        if fast.conv_transpose_applies(self, x):
+            y, saved = fast.conv_transpose2d_forward(x, weight, self.stride, self.padding, (ho, wo))
+            self.cache = ("fast", x, saved)
         else:
-            phase_cols = None
             w_mat = weight.reshape(self.in_channels, -1)
             y = col2im(matmul(w_mat.T, x.reshape(n, self.in_channels, h * w)),
                        (n, self.out_channels, ho, wo), self.kernel_size, self.stride, self.padding)
-        if "bias" in self.params:
-            y += self.params["bias"][:, None, None]
-        self.cache = (x, phase_cols)
-        return y
+            self.cache = ("textbook", x, None)
+        return add_bias(y, self.params.get("bias"))
 
     def backward(self, grad_out):
-        x, phase_cols = self.saved()
+        route, x, saved = self.saved()
         n, _, h, w = x.shape
         self.check_grad(grad_out, (n, self.out_channels) + self.output_size(h, w))
         weight = self.params["weight"]
         if self.needs_grad("bias"):
             self.grads["bias"] = grad_out.sum(axis=(0, 2, 3))
-        if phase_cols is not None:      # forward took the phase route: so does backward
-            dx, d_weight = fast.conv_transpose_phase_backward(x.shape, phase_cols, weight, grad_out, self.stride,
-                                                              weight_grad=self.needs_grad("weight"))
-            if d_weight is not None:
-                self.grads["weight"] = d_weight
-            return dx
-        cols = im2col(grad_out, self.kernel_size, self.stride, self.padding)
-        if self.needs_grad("weight"):
-            self.grads["weight"] = matmul_sum_batch(x.reshape(n, self.in_channels, h * w), cols).reshape(weight.shape)
-        return matmul(weight.reshape(self.in_channels, -1), cols).reshape(x.shape)
+        if route == "fast":
+            dx, d_weight = fast.conv_transpose2d_backward(saved, grad_out, x, weight, self.stride, self.padding,
+                                                          weight_grad=self.needs_grad("weight"))
+        else:
+            cols = im2col(grad_out, self.kernel_size, self.stride, self.padding)
+            d_weight = None
+            if self.needs_grad("weight"):
+                d_weight = matmul_sum_batch(x.reshape(n, self.in_channels, h * w), cols).reshape(weight.shape)
+            dx = matmul(weight.reshape(self.in_channels, -1), cols).reshape(x.shape)
+        if d_weight is not None:
+            self.grads["weight"] = d_weight
+        return dx

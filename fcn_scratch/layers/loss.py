@@ -26,7 +26,8 @@ class SoftmaxCrossEntropy(Layer):
     backward(grad_loss=1.0):
         -> d loss / d logits = grad_loss * (softmax(logits) - onehot(labels)) / M,
         zero at ignored pixels. One backward per forward: the fast route
-        (:mod:`fcn_scratch.fast.loss`) writes the gradient over what forward kept.
+        (:mod:`fcn_scratch.fast.softmax_in_place`) writes the gradient over what
+        forward kept, and the cache says which route filled it.
     """
 
     def __init__(self, ignore_index=IGNORE_INDEX):
@@ -55,25 +56,23 @@ class SoftmaxCrossEntropy(Layer):
         self.check_labels(logits, labels)
         xp = backend.get_array_module(logits)
         valid = labels != self.ignore_index
-        if fast.softmax_in_place_applies():
-            loss, in_place = fast.cross_entropy_forward(logits, labels, valid)
-            self.cache = ("in place", in_place)
-            return loss
+        count = int(valid.sum())                                        # M
         labels = xp.where(valid, labels, 0).astype(xp.int64)          # any class where ignored
-        log_p = log_softmax(logits)
-        log_p_label = xp.take_along_axis(log_p, labels[:, None], axis=1)[:, 0]    # (N, H, W)
-        count = int(valid.sum())
-        loss = -float((log_p_label * valid).sum()) / count if count else 0.0
-        self.cache = ("textbook", (xp.exp(log_p), labels, valid, count))
-        return loss
+        if fast.is_on("softmax_in_place"):
+            log_p_label, probs = fast.log_softmax_at_labels(logits, labels)
+            self.cache = ("in place", probs, labels, valid, count)
+        else:
+            log_p = log_softmax(logits)
+            log_p_label = xp.take_along_axis(log_p, labels[:, None], axis=1)[:, 0]    # (N, H, W)
+            self.cache = ("textbook", xp.exp(log_p), labels, valid, count)
+        return -float((log_p_label * valid).sum()) / count if count else 0.0
 
     def backward(self, grad_loss=1.0):
-        route, cache = self.saved()
+        route, probs, labels, valid, count = self.saved()
+        scale = valid * probs.dtype.type(grad_loss / max(count, 1))          # 0 at ignored pixels
         if route == "in place":
-            self.cache = None
-            return fast.cross_entropy_backward(cache, grad_loss)
-        probs, labels, valid, count = cache
+            self.cache = None               # the gradient is written over the probabilities
+            return fast.softmax_minus_onehot(probs, labels, scale)
         xp = backend.get_array_module(probs)
         onehot = xp.arange(probs.shape[1]).reshape(1, -1, 1, 1) == labels[:, None]
-        scale = valid * probs.dtype.type(grad_loss / max(count, 1))          # 0 at ignored pixels
         return (probs - onehot) * scale[:, None]

@@ -1,6 +1,7 @@
 """MaxPool2d: the maximum over each window, as the maximum of strided slices."""
 from .. import backend, fast
-from ..functional import pair, pool_output_size
+from ..functional import max_over_windows, pair, pool_output_size, to_winners
+from ..grad_mode import grad_enabled
 from .base import Layer
 
 
@@ -23,7 +24,10 @@ class MaxPool2d(Layer):
     ``kh*kw`` offsets ``(i, j)`` the strided slice ``x[..., i::s, j::s]``
     holds that element of every window at once. Stacked, they make
     ``windows`` (kh*kw, N, C, H_out, W_out): ``y = windows.max(0)``, and
-    ``arg = windows.argmax(0)`` says which offset won, for backward.
+    ``arg = windows.argmax(0)`` says which offset won, for backward
+    (:func:`fcn_scratch.functional.max_over_windows`). Where a trick applies,
+    the layer takes the fast route (:mod:`fcn_scratch.fast.max_pool`) and its
+    cache says so.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, return_indices=False):
@@ -51,14 +55,6 @@ class MaxPool2d(Layer):
         return (n, c) + tuple(max(size + 2 * p, (o - 1) * s + k) for size, p, o, s, k in
                               zip((h, w), self.padding, out_hw, self.stride, self.kernel_size))
 
-    def windows(self, out_hw):
-        """``(t, slices)`` for each window offset ``t = i*kw + j``: the elements at that offset of every window."""
-        (kh, kw), (sh, sw), (ho, wo) = self.kernel_size, self.stride, out_hw
-        for i in range(kh):
-            for j in range(kw):
-                yield i * kw + j, (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh),
-                                   slice(j, j + sw * (wo - 1) + 1, sw))
-
     def forward(self, x):
         self.check_input(x)
         xp = backend.get_array_module(x)
@@ -70,13 +66,14 @@ class MaxPool2d(Layer):
         else:
             x_pad = xp.full(padded, -xp.inf, dtype=x.dtype)
             x_pad[:, :, ph:ph + h, pw:pw + w] = x
-        if fast.running_max_applies():
-            y, arg = fast.maxpool_forward(self, x_pad, out_hw)
+        if fast.pool_applies(x):
+            # inside no_grad() nothing reads the arg-max unless the indices are returned
+            y, arg = fast.max_pool(x_pad, self.kernel_size, self.stride, out_hw,
+                                   keep_arg=grad_enabled() or self.return_indices)
+            self.cache = ("fast", x.shape, arg)
         else:
-            windows = xp.stack([x_pad[window] for _, window in self.windows(out_hw)])
-            arg = windows.argmax(axis=0)          # the first maximum on ties
-            y = windows.max(axis=0)
-        self.cache = (x.shape, arg)
+            y, arg = max_over_windows(x_pad, self.kernel_size, self.stride, out_hw)
+            self.cache = ("textbook", x.shape, arg)
         if self.return_indices:
             return y, self.indices(arg, x.shape)
         return y
@@ -92,17 +89,15 @@ class MaxPool2d(Layer):
         return rows * x_shape[3] + cols
 
     def backward(self, grad_out):
-        x_shape, arg = self.saved()
+        route, x_shape, arg = self.saved()
         xp = backend.get_array_module(grad_out)
         self.check_grad(grad_out, arg.shape)
         (ph, pw), (h, w) = self.padding, x_shape[2:]
         padded = self.padded_shape(x_shape, arg.shape[2:])
-        if fast.running_max_applies():
-            dx_pad = fast.maxpool_backward(self, grad_out, arg, padded)
+        if route == "fast":
+            dx_pad = fast.max_pool_backward(grad_out, arg, padded, self.kernel_size, self.stride)
         else:
-            dx_pad = xp.zeros(padded, dtype=grad_out.dtype)
-            for t, window in self.windows(arg.shape[2:]):
-                dx_pad[window] += grad_out * (arg == t)     # dy goes to the offset that won
+            dx_pad = to_winners(grad_out, arg, padded, self.kernel_size, self.stride)     # dy to the offset that won
         if dx_pad.shape == tuple(x_shape):
             return dx_pad
         return xp.ascontiguousarray(dx_pad[:, :, ph:ph + h, pw:pw + w])

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from fcn_scratch import fast, no_grad
-from fcn_scratch.fast import bands
-from fcn_scratch.functional import watching_products
+from fcn_scratch.fast import bands, threads
 from fcn_scratch.layers import Conv2d
 from tests.helpers import host, on
 
@@ -26,6 +25,8 @@ SHAPES = [
     (2, 3, 3, 1, 1, (1, 1, 1)),
     (2, 2, 4, 2, 0, (2, 4, 6)),
 ]
+
+
 @pytest.fixture(autouse=True)
 def bands_on():
     """The trick these tests hold, on even where FCN_SCRATCH_FAST=0 turned the tricks off."""
@@ -51,6 +52,23 @@ def textbook(conv, x):
         return host(conv(x))
 
 
+def in_bands(conv, x):
+    """The band route on the layer's arrays, shaped as the layer's output."""
+    y = bands.conv2d_forward_in_bands(x, conv.params["weight"], conv.params.get("bias"), conv.stride, conv.padding)
+    return y.reshape((x.shape[0], conv.out_channels) + conv.output_size(*x.shape[2:]))
+
+
+def applies(conv, x):
+    return bands.applies(x, conv.params["weight"], conv.stride, conv.padding)
+
+
+def products(monkeypatch):
+    """The shape of the right operand of every product the band route computes."""
+    seen, original = [], bands.matmul
+    monkeypatch.setattr(bands, "matmul", lambda a, b, out=None: (seen.append(b.shape), original(a, b, out=out))[1])
+    return seen
+
+
 def bytes_per_output_row(conv, x):
     kh, kw = conv.kernel_size
     return x.shape[1] * kh * kw * conv.output_size(*x.shape[2:])[1] * x.dtype.itemsize
@@ -65,14 +83,13 @@ def test_bands_equal_the_textbook_route(monkeypatch, device, dtype, rows, c_in, 
     # bands of exactly ``rows`` output rows (one byte short of the next row)
     limit = (rows + 1) * bytes_per_output_row(conv, x) - 1
     monkeypatch.setattr(bands, "BAND_BYTES", limit)
-    products = []
-    with watching_products(lambda a, b: products.append(b.shape)):
-        y = fast.conv2d_forward_in_bands(conv, x)
+    columns = products(monkeypatch)
+    y = in_bands(conv, x)
     assert y.shape == expected.shape and y.dtype == dtype
     # one product per band and sample, each on a column matrix of at most BAND_BYTES
     n, _, ho, wo = expected.shape
-    assert len(products) == n * -(-ho // rows)
-    assert all(cols[-1] <= rows * wo and np.prod(cols) * x.dtype.itemsize <= limit for cols in products)
+    assert len(columns) == n * -(-ho // rows)
+    assert all(cols[-1] <= rows * wo and np.prod(cols) * x.dtype.itemsize <= limit for cols in columns)
     np.testing.assert_allclose(host(y), expected, **TOLERANCE[dtype])
     assert np.abs(expected).max() > 0.1
 
@@ -89,24 +106,27 @@ def test_the_layer_takes_the_bands_under_no_grad(monkeypatch, device, c_in, c_ou
     np.testing.assert_allclose(host(y), expected, **TOLERANCE[np.float64])
 
 
-def test_bands_split_over_threads_and_with_fresh_work_arrays(monkeypatch):
+def test_bands_split_over_threads_and_with_fresh_work_arrays(monkeypatch, splits):
     """A batch of bands large enough for several parts; and the same with the kept work arrays off."""
+    monkeypatch.setattr(threads, "THREADS", 3)
     conv, x = make(8, 6, 3, 1, 1, (3, 61, 67), np.float32, "cpu", seed=2)
     expected = textbook(conv, x)
     monkeypatch.setattr(bands, "BAND_BYTES", 5 * bytes_per_output_row(conv, x))
     for off in ((), ("kept_buffers",), ("threads",)):
         with fast.enabled(False, *off) if off else fast.enabled(True):
-            np.testing.assert_allclose(fast.conv2d_forward_in_bands(conv, x), expected, rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(in_bands(conv, x), expected, rtol=1e-5, atol=1e-5)
+    assert splits == [3, 3, 1]
 
 
 def spy(monkeypatch):
-    """Record the input shape of every call of the band route (the layer calls it as ``fast.<name>``)."""
-    calls, original = [], fast.conv2d_forward_in_bands
+    """Record the input shape of every call of the band route (the layer's fast route calls it as
+    ``bands.conv2d_forward_in_bands``)."""
+    calls, original = [], bands.conv2d_forward_in_bands
 
-    def recording(layer, x):
+    def recording(x, *args):
         calls.append(tuple(x.shape))
-        return original(layer, x)
-    monkeypatch.setattr(fast, "conv2d_forward_in_bands", recording)
+        return original(x, *args)
+    monkeypatch.setattr(bands, "conv2d_forward_in_bands", recording)
     return calls
 
 
@@ -115,13 +135,13 @@ def test_only_under_no_grad_and_only_above_band_bytes(monkeypatch):
     x = np.zeros((2, 4, 8, 10), np.float32)
     columns = 2 * 4 * 9 * 8 * 10 * 4                        # bytes of im2col(x)
     monkeypatch.setattr(bands, "BAND_BYTES", columns - 1)
-    assert not fast.bands_apply(conv, x)                    # grad enabled: backward needs the columns
+    assert not applies(conv, x)                    # grad enabled: backward needs the columns
     with no_grad():
-        assert fast.bands_apply(conv, x)
+        assert applies(conv, x)
         monkeypatch.setattr(bands, "BAND_BYTES", columns)
-        assert not fast.bands_apply(conv, x)                # not larger than BAND_BYTES
-        assert fast.bands_apply(conv, np.zeros((2, 4, 8, 11), np.float32))
-        assert fast.bands_apply(conv, np.zeros((2, 4, 8, 10), np.float64))
+        assert not applies(conv, x)                # not larger than BAND_BYTES
+        assert applies(conv, np.zeros((2, 4, 8, 11), np.float32))
+        assert applies(conv, np.zeros((2, 4, 8, 10), np.float64))
     taken = spy(monkeypatch)
     monkeypatch.setattr(bands, "BAND_BYTES", columns - 1)
     conv(x)
@@ -139,14 +159,14 @@ def test_the_switch_turns_it_off(monkeypatch):
     monkeypatch.setattr(bands, "BAND_BYTES", 1)
     assert "bands" in fast.TRICKS
     with no_grad():
-        assert fast.bands_apply(conv, x)
+        assert applies(conv, x)
         with fast.enabled(False, "bands"):
-            assert not fast.bands_apply(conv, x)
+            assert not applies(conv, x)
             assert "bands" in fast.tricks_off()
         with fast.enabled(False):
-            assert not fast.bands_apply(conv, x)
+            assert not applies(conv, x)
         with fast.enabled(False, "phases"):
-            assert fast.bands_apply(conv, x)
+            assert applies(conv, x)
         taken = spy(monkeypatch)
         with fast.enabled(False, "bands"):
             conv(x)
@@ -202,17 +222,15 @@ def test_without_the_trick_the_column_matrix_is_built():
 def test_one_image_is_cut_into_a_band_per_thread(monkeypatch):
     """A photo's fc6: a column matrix below BAND_BYTES, but one sample for several threads: every thread
     gets a band (the batch alone would leave all but one idle)."""
-    from fcn_scratch.fast import threads
     monkeypatch.setattr(threads, "THREADS", 3)
     conv, x = make(8, 6, 3, 1, 1, (1, 40, 100), np.float32, "cpu", seed=3)
     columns = 8 * 9 * 40 * 100 * 4
     assert threads.THREADS * threads.MIN_PART_BYTES["products"] <= columns <= bands.BAND_BYTES
+    widths = products(monkeypatch)
     with no_grad():
-        assert fast.bands_apply(conv, x)
-        with watching_products(lambda a, b: widths.append(b.shape[-1])):
-            widths = []
-            y = conv(x)
-        assert not fast.bands_apply(conv, np.zeros((3, 8, 40, 100), np.float32))   # a sample per thread
-        assert not fast.bands_apply(conv, np.zeros((1, 8, 10, 10), np.float32))    # too little to split
-    assert widths == [14 * 100, 14 * 100, 12 * 100]
+        assert applies(conv, x)
+        y = conv(x)
+        assert not applies(conv, np.zeros((3, 8, 40, 100), np.float32))   # a sample per thread
+        assert not applies(conv, np.zeros((1, 8, 10, 10), np.float32))    # too little to split
+    assert sorted(shape[-1] for shape in widths) == [12 * 100, 14 * 100, 14 * 100]      # parts run in any order
     np.testing.assert_allclose(y, textbook(conv, x), rtol=1e-5, atol=1e-5)

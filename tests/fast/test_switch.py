@@ -43,8 +43,9 @@ def _training_step(model, x, labels):
     return value, {name: grad.copy() for name, _, grad in model.named_parameters()}
 
 
-@pytest.mark.parametrize("trick", [None] + sorted(fast.TRICKS))
-def test_a_training_step_is_the_same_with_and_without_each_trick(rng, trick):
+@pytest.mark.parametrize("off", [tuple(sorted(fast.TRICKS))] + [(name,) for name in sorted(fast.TRICKS)],
+                         ids=["all"] + sorted(fast.TRICKS))
+def test_a_training_step_is_the_same_with_and_without_each_trick(rng, off):
     model = build("fcn8s", num_classes=3, widths=(4, 4, 8, 8, 8), convs_per_block=1, fc_channels=8,
                   dropout=0.0, rng=np.random.default_rng(0), dtype=np.float64)
     for name in ("score_fr", "score_pool4", "score_pool3"):
@@ -52,8 +53,31 @@ def test_a_training_step_is_the_same_with_and_without_each_trick(rng, trick):
     x = rng.standard_normal((2, 3, 40, 36))
     labels = rng.integers(0, 3, (2, 40, 36))
     loss_on, grads_on = _training_step(model, x, labels)
-    with fast.enabled(False, *([trick] if trick else [])):
+    with fast.enabled(False, *off):
+        assert fast.tricks_off() == sorted(off)
         loss_off, grads_off = _training_step(model, x, labels)
     assert loss_on == pytest.approx(loss_off, rel=1e-12)
     for name in grads_on:
         np.testing.assert_allclose(grads_on[name], grads_off[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_every_trick_is_asked_for_by_name_in_a_step_or_a_prediction(monkeypatch, rng):
+    """No name in the table that no route reads: each one switches something."""
+    from fcn_scratch import no_grad
+    from fcn_scratch.fast import switch
+
+    asked = set()
+
+    class Asked(set):
+        """The set of tricks turned off, noting every name looked up in it."""
+        def __contains__(self, trick):
+            asked.add(trick)
+            return super().__contains__(trick)
+    monkeypatch.setattr(switch, "_off", Asked(switch._off))
+    model = build("fcn8s", num_classes=3, widths=(4, 4, 8, 8, 8), convs_per_block=1, fc_channels=8,
+                  rng=np.random.default_rng(0))
+    x = rng.standard_normal((2, 3, 40, 36)).astype(np.float32)
+    _training_step(model, x, rng.integers(0, 3, (2, 40, 36)))
+    with no_grad():
+        model.eval()(np.zeros((1, 3, 40, 36), np.float32))
+    assert asked == set(fast.TRICKS)

@@ -1,23 +1,17 @@
-"""The threads trick: every layer, and a whole training step, give the bits one thread gives."""
+"""The threads trick: every layer, and a whole training step, give the bits one thread gives; the BLAS has
+its own thread count back whenever control returns to the caller."""
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from fcn_scratch import fast
-from fcn_scratch.fast import threads
+from fcn_scratch.fast import phases, threads
 from fcn_scratch.layers import ConvTranspose2d, Conv2d, MaxPool2d, ReLU, SoftmaxCrossEntropy
 from fcn_scratch.models import build
 from fcn_scratch.optim import SGD
-
-
-@pytest.fixture
-def split_small(monkeypatch):
-    """Three threads, and parts of any size: the small arrays of a test are split too, unevenly."""
-    monkeypatch.setattr(threads, "THREADS", 3)
-    monkeypatch.setattr(threads, "MIN_PART_BYTES", {"products": 1, "copies": 1})
 
 
 def _both_ways(fn):
@@ -60,7 +54,7 @@ def test_conv2d(split_small, rng, dtype, c_in, c_out, k, s, p):
 def test_conv_transpose2d_by_phases(split_small, rng, c_in, c_out, k, s, op):
     layer = ConvTranspose2d(c_in, c_out, k, stride=s, output_padding=op, rng=rng, dtype=np.float32)
     layer.params["bias"][...] = rng.standard_normal(c_out)
-    assert fast.phases_apply(layer)
+    assert phases.applies(layer.params["weight"].shape, layer.stride, layer.padding)
     x = rng.standard_normal((5, c_in, 6, 7)).astype(np.float32)
     _assert_same_bits(*_both_ways(_layer_through(layer, x, 2)))
 
@@ -108,31 +102,37 @@ def _train(steps):
     return losses + [value for _, value in sorted(model.state_dict().items())]
 
 
-def test_training_steps_of_fcn8s_are_the_same_bits(split_small):
+def test_training_steps_of_fcn8s_are_the_same_bits(split_small, splits):
     _assert_same_bits(*_both_ways(lambda: _train(3)))
+    assert max(splits) == 3
 
 
-def test_training_steps_on_the_real_pool_are_the_same_bits():
-    """With the machine's own thread count and size threshold."""
+def test_training_steps_on_the_real_pool_are_the_same_bits(splits):
+    """With the machine's own thread count and size thresholds."""
+    if threads.THREADS == 1:
+        pytest.skip("this machine gives the process one core: nothing to split")
     _assert_same_bits(*_both_ways(lambda: _train(2)))
+    assert max(splits) > 1, "no work was split: the comparison held a route to itself"
 
 
 def test_parts_cover_the_batch_evenly(split_small):
     x = np.zeros((7, 2))
-    assert threads.parts(7, 10 ** 6, x) == [slice(0, 2), slice(2, 4), slice(4, 7)]
-    assert threads.parts(2, 10 ** 6, x) == [slice(0, 1), slice(1, 2)]
-    assert threads.parts(0, 10 ** 6, x) == [slice(0, 0)]
+    assert threads.parts("copies", 7, x) == [slice(0, 2), slice(2, 4), slice(4, 7)]
+    assert threads.parts("copies", 2, x) == [slice(0, 1), slice(1, 2)]
+    assert threads.parts("copies", 0, x) == [slice(0, 0)]
     with fast.enabled(False, "threads"):
-        assert threads.parts(7, 10 ** 6, x) == [slice(0, 7)]
+        assert threads.parts("copies", 7, x) == [slice(0, 7)]
 
 
-@pytest.mark.parametrize("kind", ["products", "copies"])
+@pytest.mark.parametrize("kind", sorted(threads.MIN_PART_BYTES))
 def test_small_work_stays_on_fewer_threads(monkeypatch, kind):
+    """The work's size is the bytes of all its arrays (and its scratch), whole."""
     monkeypatch.setattr(threads, "THREADS", 4)
-    x, least = np.zeros((8, 2)), threads.MIN_PART_BYTES[kind]
-    assert threads.parts(8, least - 1, x, kind) == [slice(0, 8)]
-    assert len(threads.parts(8, 2 * least, x, kind)) == 2
-    assert len(threads.parts(8, 100 * least, x, kind)) == 4
+    least = threads.MIN_PART_BYTES[kind]
+    assert threads.parts(kind, 8, np.zeros(least - 1, np.uint8)) == [slice(0, 8)]
+    assert len(threads.parts(kind, 8, np.zeros(least, np.uint8), np.zeros(least, np.uint8))) == 2
+    assert len(threads.parts(kind, 8, np.zeros(least, np.uint8), scratch_bytes=least)) == 2
+    assert len(threads.parts(kind, 8, np.zeros(100 * least, np.uint8))) == 4
 
 
 def test_an_error_in_a_part_is_raised_by_the_caller(split_small):
@@ -140,20 +140,42 @@ def test_an_error_in_a_part_is_raised_by_the_caller(split_small):
         if k == 2:
             raise ArithmeticError(f"part {k} failed")
     with pytest.raises(ArithmeticError, match="part 2 failed"):
-        threads.over_batch(np.zeros((6, 1000)), work)
+        threads.split(work, "copies", 6, np.zeros((6, 1000)))
 
 
 def _blas_threads():
     return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
 
-def test_the_blas_runs_one_thread_while_threads_split_and_gets_its_threads_back(split_small):
-    with fast.enabled(False, "threads"):
+@pytest.mark.parametrize("count", [2, 3])
+def test_the_blas_runs_one_thread_while_the_parts_run_and_has_its_count_back_after(split_small, count):
+    seen = []
+    with threadpool_limits(limits=count, user_api="blas"):
         own = _blas_threads()
-    threads.over_batch(np.zeros((4, 1000)), lambda k, samples: None)
-    assert _blas_threads() == [1] * len(own)
-    with fast.enabled(False, "threads"):
+        assert own and all(n == count for n in own)
+        threads.split(lambda k, samples: seen.append(_blas_threads()), "products", 6, np.zeros((6, 1000)))
+        assert seen == [[1] * len(own)] * 3
         assert _blas_threads() == own
+        with fast.enabled(False, "threads"):            # nothing split, nothing held
+            threads.split(lambda k, samples: seen.append(_blas_threads()), "products", 6, np.zeros((6, 1000)))
+        assert seen[-1] == own
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_after_a_training_step_the_blas_has_the_threads_it_had_before(split_small, splits, count):
+    """A user's own products in the same process keep the BLAS's threads: no process-wide hold."""
+    with threadpool_limits(limits=count, user_api="blas"):
+        own = _blas_threads()
+        _train(1)
+        assert max(splits) == 3
+        assert _blas_threads() == own == [count] * len(own)
+
+
+def test_an_error_in_a_part_gives_the_blas_its_threads_back(split_small):
+    with threadpool_limits(limits=2, user_api="blas"):
+        with pytest.raises(ArithmeticError):
+            threads.split(lambda k, samples: 1 / 0 if k else None, "products", 6, np.zeros((6, 1000)))
+        assert _blas_threads() == [2] * len(_blas_threads())
 
 
 @pytest.mark.parametrize("value,expected", [("1", "1"), ("3", "3"), ("", "cores")])
@@ -174,25 +196,9 @@ def test_a_bad_thread_count_is_named(value):
     assert f"FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got {value!r}" in done.stderr
 
 
-def test_one_image_splits_over_its_planes(split_small, rng, monkeypatch):
+def test_one_image_splits_over_its_planes(split_small, splits, rng):
     """A batch of one image: ReLU and max pooling cut their parts from the planes, both ways, to the same bits."""
-    parts = []
-    original = threads.run
-    monkeypatch.setattr(threads, "run", lambda work, slices, x: (parts.append(len(slices)), original(work, slices, x)))
     x = rng.standard_normal((1, 5, 9, 7)).astype(np.float32)
     _assert_same_bits(*_both_ways(_layer_through(ReLU(), x, 1)))
     _assert_same_bits(*_both_ways(_layer_through(MaxPool2d(2, ceil_mode=True), x, 2)))
-    assert parts[:4] == [3, 3, 3, 3]                     # relu forward, backward; pool forward, backward
-
-
-def test_under_no_grad_relu_keeps_no_mask_and_pooling_no_arg_max(split_small, rng):
-    from fcn_scratch import no_grad
-
-    x = rng.standard_normal((2, 3, 8, 6)).astype(np.float32)
-    with no_grad():
-        y, mask = fast.relu_forward(x.copy(), inplace=True)
-        pooled, arg = fast.maxpool_forward(MaxPool2d(2), x, (4, 3))
-        _, arg_kept = fast.maxpool_forward(MaxPool2d(2, return_indices=True), x, (4, 3))
-    assert mask is None and arg is None and arg_kept is not None
-    np.testing.assert_array_equal(y, np.maximum(x, 0))
-    np.testing.assert_array_equal(pooled, x.reshape(2, 3, 4, 2, 3, 2).max(axis=(3, 5)))
+    assert splits[:4] == [3, 3, 3, 3]           # relu forward, backward; pool forward, backward (threads on)

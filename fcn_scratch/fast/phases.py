@@ -1,7 +1,8 @@
-"""Transposed convolution by phases: the fast route when the stride divides the kernel.
+"""Phases: a transposed convolution as a small convolution and a reshuffle, when the stride divides the kernel.
 
-It replaces the textbook route of :class:`fcn_scratch.layers.ConvTranspose2d`
-(forward ``col2im(W_mat.T @ x)``, backward ``im2col(dy)`` and two products).
+It replaces the textbook formulas of :class:`fcn_scratch.layers.ConvTranspose2d`
+(forward ``col2im(W_mat.T @ x)``, backward ``im2col(dy)`` and two products),
+inside its fast route (:mod:`.conv_transpose2d`).
 
 FCN upsamples with kernel ``k = 2s`` and stride ``s`` (x2: k=4, s=2; x8:
 k=16, s=8). Cut the output into ``s x s`` blocks. Kernel tap ``i = t*s + p``
@@ -22,25 +23,24 @@ convolution):
 
 Every output pixel is the same sum of the same ``m*m*C_in`` products as on
 the textbook route, added in another order, so the two agree to float
-rounding (``tests/fast/test_phase.py``). What it buys: the large column
+rounding (``tests/fast/test_phases.py``). What it buys: the large column
 matrix of the textbook route (``m*m`` times the output: 44 MB for the bench
 configuration's ``upscore8``) and its ``k*k`` strided adds are replaced by an
 im2col of the small input and one transpose of the output (BENCHMARKS.md).
 """
 from ..backend import get_array_module
-from ..functional import matmul, matmul_sum_batch
-from . import threads
-from .im2col import col2im_into, im2col_into
-from .matmul import matmul_sum_batch_tall_first, tall_first_applies
+from ..functional import matmul
+from . import tall_first, threads
+from .im2col_into import col2im_into, im2col_into
+from .kept_buffers import shared_work_array
 from .switch import is_on
-from .work import shared_work_array
 
 
-def phases_apply(layer):
-    """The named condition: the ``phases`` trick is on and ``layer`` (a ConvTranspose2d) has no padding
-    and a stride > 1 that divides its kernel, as all of FCN's upsampling layers do."""
-    return (is_on("phases") and tuple(layer.padding) == (0, 0) and any(s > 1 for s in layer.stride)
-            and all(k % s == 0 for k, s in zip(layer.kernel_size, layer.stride)))
+def applies(weight_shape, stride, padding):
+    """The named condition: the ``phases`` trick is on and a transposed convolution of weight (C_in, C_out,
+    kh, kw) has no padding and a stride > 1 that divides its kernel, as all of FCN's upsampling layers do."""
+    return (is_on("phases") and tuple(padding) == (0, 0) and any(s > 1 for s in stride)
+            and all(k % s == 0 for k, s in zip(weight_shape[2:], stride)))
 
 
 def phase_kernel(weight, stride):
@@ -83,7 +83,7 @@ def conv_transpose_phase(x, weight, stride, out_hw):
         matmul(kernel, cols[samples], out=z[samples])
         blocks = y[samples, :, :hb * sh, :wb * sw].reshape(-1, c_out, hb, sh, wb, sw)
         blocks[...] = z[samples].reshape(-1, c_out, sh, sw, hb, wb).transpose(0, 1, 4, 2, 5, 3)
-    threads.over_batch(x, part, nbytes=cols.nbytes + y.nbytes, kind="products")
+    threads.split(part, "products", n, x, cols, y, z)
     return y, cols
 
 
@@ -108,9 +108,8 @@ def conv_transpose_phase_backward(x_shape, cols, weight, grad_out, stride, weigh
         blocks = grad_out[samples, :, :hb * sh, :wb * sw].reshape(-1, c_out, hb, sh, wb, sw)
         dz[samples].reshape(-1, c_out, sh, sw, hb, wb)[...] = blocks.transpose(0, 1, 3, 5, 2, 4)
         col2im_into(dx[samples], matmul(kernel_t, dz[samples]), (m, q), (1, 1), (m - 1, q - 1))
-    threads.over_batch(grad_out, part, nbytes=dz.nbytes + dx.nbytes, kind="products")
+    threads.split(part, "products", n, grad_out, dx, dz)
     d_weight = None
     if weight_grad:
-        sum_batch = matmul_sum_batch_tall_first if tall_first_applies() else matmul_sum_batch
-        d_weight = _unphase_kernel(sum_batch(dz, cols), weight.shape, stride)
+        d_weight = _unphase_kernel(tall_first.matmul_sum_batch(dz, cols), weight.shape, stride)
     return dx, d_weight
