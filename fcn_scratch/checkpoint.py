@@ -8,21 +8,20 @@ never runs code):
 - ``param/<layer>.<name>``: every parameter, on the host;
 - ``extra/<key>``: any other arrays a caller keeps (optimizer state).
 
-Files are written atomically: to a temporary file beside the target, flushed
-to disk, then renamed over it. A rename within one folder either happens
-completely or not at all, so a crash mid-save leaves the previous checkpoint.
+Files are written atomically (:func:`fcn_scratch.files.write_atomically`): to a
+temporary file beside the target, flushed to disk, then renamed over it, so a
+crash mid-save leaves the previous checkpoint.
 """
 import contextlib
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import backend
+from .files import save_npz, write_atomically
 from .functional import no_init
 from .models import build
 
@@ -49,39 +48,12 @@ def save_checkpoint(path, model, extra=None, meta=None):
     arrays = {f"param/{k}": backend.to_host(v) for k, v, _ in model.named_parameters(include_frozen=True)}
     arrays.update({f"extra/{k}": backend.to_host(v) for k, v in (extra or {}).items()})
     arrays["header"] = np.array(json.dumps(header))
-    return _write_atomically(path, lambda f: np.savez(f, **arrays))
+    return write_atomically(path, lambda tmp: save_npz(tmp, arrays))
 
 
 def copy_checkpoint(source, path):
     """Copy the checkpoint ``source`` to ``path``, atomically as :func:`save_checkpoint` writes."""
-    with open(source, "rb") as src:
-        return _write_atomically(path, lambda f: shutil.copyfileobj(src, f))
-
-
-def _write_atomically(path, write):
-    """Call ``write(binary file)`` on a temporary file beside ``path``, flush it to disk, then rename it
-    over ``path``; on any failure the temporary file is removed and ``path`` is as it was."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())           # mkstemp makes it private; a checkpoint is an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return write_atomically(path, lambda tmp: shutil.copyfile(source, tmp))
 
 
 def read_header(path):

@@ -158,7 +158,7 @@ def cmd_evaluate(args):
     from .data import DataLoader, Preprocessing, check_files, make_dataset
     from .train import evaluate, format_metrics
     from .train.recipe import DEFAULTS
-    from .weights.files import refuse_overwrite
+    from .files import refuse_overwrite
 
     checkpoint = Path(args.checkpoint)
     out = Path(args.out) if args.out else checkpoint.with_name(f"eval_{checkpoint.stem}_{args.split}.json")

@@ -92,12 +92,13 @@ def save_overlay(image, labels, path, class_names=None):
     """The image (3, H, W) in [0, 1] with its predicted classes (H, W) blended over it, at the image's
     own resolution, and a legend naming the classes found."""
     h, w = labels.shape
+    found = np.unique(labels)
     width = max(w / 100, 3.0)                     # inches at 100 dpi: the image's own pixels, or room for a legend
-    fig = Figure(figsize=(width, width * h / w + 0.3 * (1 + len(np.unique(labels)) // 6)), layout="constrained")
+    fig = Figure(figsize=(width, width * h / w + 0.3 * (1 + len(found) // 6)), layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(overlay(image, labels), interpolation="nearest")
     ax.set_axis_off()
-    _legend(fig, np.unique(labels), class_names)
+    _legend(fig, found, class_names)
     return _save(fig, path)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import Preprocessing
-from .files import refuse_overwrite, write_atomically
+from ..files import refuse_overwrite, save_npz, write_atomically
 from .read import ABOUT_KEY, open_weights
 
 FORMATS = (".safetensors", ".npz")
@@ -36,10 +36,5 @@ def export(checkpoint_path, out, overwrite=False):
         from safetensors.numpy import save_file
         write_atomically(out, lambda path: save_file(arrays, path, metadata={ABOUT_KEY: json.dumps(about)}))
     else:
-        write_atomically(out, lambda path: _save_npz(path, arrays))
+        write_atomically(out, lambda path: save_npz(path, arrays))
     return {name: array.shape for name, array in arrays.items()}
-
-
-def _save_npz(path, arrays):
-    with open(path, "xb") as f:                     # a file, not a name: np.savez would add ".npz" to a name
-        np.savez(f, **arrays)

@@ -8,7 +8,7 @@ from ..checkpoint import save_checkpoint
 from ..data import CAFFE_VGG, PRESETS, TORCHVISION_IMAGENET, VOC_CLASSES, Preprocessing
 from ..functional import no_init
 from ..models import build
-from .files import refuse_overwrite
+from ..files import refuse_overwrite
 from .fit import check_fit
 from .key_maps import key_map, recognize
 from .read import open_weights
