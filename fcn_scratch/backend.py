@@ -11,13 +11,16 @@ import contextlib
 
 import numpy
 
+from .errors import InputError
+
 DEVICES = ("cpu", "cuda")
 
 _default_dtype = numpy.dtype(numpy.float32)
 
 
-class BackendError(RuntimeError):
-    """The requested device cannot be used (CuPy missing, or no GPU)."""
+class BackendError(InputError):
+    """The requested device cannot be used (CuPy missing, or no GPU): the user's choice of device is the
+    input that is wrong."""
 
 
 def _cupy():
@@ -43,9 +46,9 @@ def _cupy():
 
 
 def check_device(device):
-    """Return ``device`` if it is a known device name, else raise ValueError."""
+    """Return ``device`` if it is a known device name, else raise InputError."""
     if device not in DEVICES:
-        raise ValueError(f"unknown device {device!r}; expected one of {DEVICES}")
+        raise InputError(f"unknown device {device!r}; expected one of {DEVICES}")
     return device
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import backend
+from .errors import InputError
 from .files import save_npz, write_atomically
 from .functional import no_init
 from .models import build
@@ -84,14 +85,14 @@ def read_checkpoint(path):
     for name, value in state.items():
         # isfinite per array, not over a concatenation: no second copy of a large model
         if value.dtype.kind in "fc" and not np.isfinite(value).all():
-            raise ValueError(f"{path} is not usable: parameter {name} holds NaN or infinity")
+            raise InputError(f"{path} is not usable: parameter {name} holds NaN or infinity")
     extra = {k[len("extra/"):]: v for k, v in contents.items() if k.startswith("extra/")}
     return Checkpoint(path, header["model"], header["config"], state, extra, header["meta"])
 
 
 @contextlib.contextmanager
 def _open(path):
-    """The file's archive, open; FileNotFoundError or one ValueError line when it is no readable .npz."""
+    """The file's archive, open; FileNotFoundError or one InputError line when it is no readable .npz."""
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
@@ -103,7 +104,7 @@ def _open(path):
 
 
 def _array(path, archive, key):
-    """One array of an open checkpoint; a member cut short or damaged is one ValueError line."""
+    """One array of an open checkpoint; a member cut short or damaged is one InputError line."""
     try:
         return archive[key]
     except Exception as exc:
@@ -111,29 +112,29 @@ def _array(path, archive, key):
 
 
 def _unreadable(path, exc):
-    return ValueError(f"{path} is not a readable checkpoint (truncated or corrupt?): {exc}")
+    return InputError(f"{path} is not a readable checkpoint (truncated or corrupt?): {exc}")
 
 
 def _header(path, archive):
     """The header of an open checkpoint, checked: a JSON object of our format with a model name, a
     configuration and meta."""
     if "header" not in archive.files:
-        raise ValueError(f"{path} is not an fcn-scratch checkpoint: it has no header")
+        raise InputError(f"{path} is not an fcn-scratch checkpoint: it has no header")
     text = str(_array(path, archive, "header"))
     try:
         header = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not an fcn-scratch checkpoint: its header is not JSON ({exc})") from None
+        raise InputError(f"{path} is not an fcn-scratch checkpoint: its header is not JSON ({exc})") from None
     if not isinstance(header, dict):
-        raise ValueError(f"{path} is not an fcn-scratch checkpoint: its header is not a JSON object")
+        raise InputError(f"{path} is not an fcn-scratch checkpoint: its header is not a JSON object")
     if header.get("format") != FORMAT:
-        raise ValueError(f"{path} is not an fcn-scratch checkpoint (format {header.get('format')!r})")
+        raise InputError(f"{path} is not an fcn-scratch checkpoint (format {header.get('format')!r})")
     header.setdefault("meta", {})
     for key, kind, expected in (("model", str, "a model name"), ("config", dict, "a JSON object"),
                                 ("meta", dict, "a JSON object")):
         if not isinstance(header.get(key), kind):
             entry = f"has no {key!r} entry" if key not in header else f"has a {key!r} entry that is not {expected}"
-            raise ValueError(f"{path} is a damaged checkpoint: its header {entry}")
+            raise InputError(f"{path} is a damaged checkpoint: its header {entry}")
     return header
 
 
@@ -147,7 +148,7 @@ def load_model(path, device="cpu", dtype=None):
         with no_init():                 # every parameter comes from the file: no random draw, no second copy
             model = build(ckpt.model_name, **ckpt.config, dtype=dtype)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{ckpt.path} describes no model this version builds: {exc}") from None
+        raise InputError(f"{ckpt.path} describes no model this version builds: {exc}") from None
     _load_state(model, ckpt)
     ckpt.state.clear()                  # the model holds the arrays now
     return model.to(device), ckpt
@@ -158,7 +159,7 @@ def load_into(model, path):
     with the same configuration. Returns the :class:`Checkpoint`."""
     ckpt = read_checkpoint(path)
     if ckpt.model_name != model.name:
-        raise ValueError(f"{ckpt.path} holds a {ckpt.model_name} but the model is a {model.name}")
+        raise InputError(f"{ckpt.path} holds a {ckpt.model_name} but the model is a {model.name}")
     _load_state(model, ckpt)
     return ckpt
 
@@ -166,5 +167,5 @@ def load_into(model, path):
 def _load_state(model, ckpt):
     try:
         model.load_state_dict(ckpt.state)
-    except ValueError as exc:
-        raise ValueError(f"{ckpt.path}: {exc}") from None
+    except InputError as exc:
+        raise InputError(f"{ckpt.path}: {exc}") from None

@@ -12,9 +12,10 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-
 from . import backend
 from .argtypes import at_least, in_range, non_negative, positive
+from .errors import InputError
+
 
 def _model_args(p):
     from .train.recipe import DEFAULTS
@@ -156,9 +157,9 @@ def cmd_train(args):
 def cmd_evaluate(args):
     from .checkpoint import load_model
     from .data import DataLoader, Preprocessing, check_files, make_dataset
+    from .files import refuse_overwrite
     from .train import evaluate, format_metrics
     from .train.recipe import DEFAULTS
-    from .files import refuse_overwrite
 
     checkpoint = Path(args.checkpoint)
     out = Path(args.out) if args.out else checkpoint.with_name(f"eval_{checkpoint.stem}_{args.split}.json")
@@ -170,7 +171,7 @@ def cmd_evaluate(args):
     image_size = args.image_size or ckpt.meta.get("image_size", DEFAULTS["image_size"])
     dataset = make_dataset(args.data, args.split, args.size, image_size, num_classes, args.seed)
     if dataset.num_classes != model.num_classes:
-        raise ValueError(f"the data has {dataset.num_classes} classes but the model predicts {model.num_classes}")
+        raise InputError(f"the data has {dataset.num_classes} classes but the model predicts {model.num_classes}")
     check_files({args.split: dataset})
     loader = DataLoader(dataset, args.batch_size, preprocessing=Preprocessing.from_meta(ckpt.meta))
     metrics, _ = evaluate(model, loader, print_fn=print)
@@ -196,10 +197,10 @@ def cmd_predict(args):
         else:
             files.append(item)
     if not files:
-        raise ValueError(f"no images found in {', '.join(args.images)}")
+        raise InputError(f"no images found in {', '.join(args.images)}")
     trained_at = ckpt.meta.get("image_size")
     if args.resize and trained_at is None:
-        raise ValueError(f"{args.checkpoint} does not record its training image size; predict without --resize")
+        raise InputError(f"{args.checkpoint} does not record its training image size; predict without --resize")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     failures = predict_files(model, files, _output_names(files), out, Preprocessing.from_meta(ckpt.meta),
@@ -243,7 +244,7 @@ def cmd_summary(args):
                           **_model_config(args))
     size = args.image_size * 2 if len(args.image_size) == 1 else args.image_size
     if len(size) != 2:
-        raise ValueError(f"--image-size takes S or H W, got {len(args.image_size)} numbers")
+        raise InputError(f"--image-size takes S or H W, got {len(args.image_size)} numbers")
     print(model.summary((model.in_channels, size[0], size[1])))
     return 0
 
@@ -298,11 +299,13 @@ def main(argv=None):
 
 
 def _users_error(exc):
-    """The one line to print for an error the user can act on (a bad value, file, folder or device, a
-    diverged run), or None for anything else."""
+    """The one line to print for an error the user can act on, or None for anything else (a bug).
+
+    The user's: an :class:`InputError` (a bad value, option, file, folder, device or FCN_SCRATCH_*
+    variable, raised where it is checked), an OSError (a missing file, a full disk), a diverged run."""
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.strerror or exc}: {exc.filename}"
-    if isinstance(exc, (ValueError, OSError, backend.BackendError)):
+    if isinstance(exc, (InputError, OSError)):
         return str(exc)                 # a bad FCN_SCRATCH_* variable too, before the package could load
     from .train import TrainingDiverged
     return str(exc) if isinstance(exc, TrainingDiverged) else None

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import InputError
+
 
 def refuse_overwrite(path, overwrite):
-    """A one-line ValueError if ``path`` exists and replacing it was not asked for."""
+    """A one-line InputError if ``path`` exists and replacing it was not asked for."""
     if Path(path).exists() and not overwrite:
-        raise ValueError(f"{path} already exists; replace it with --overwrite (overwrite=True)")
+        raise InputError(f"{path} already exists; replace it with --overwrite (overwrite=True)")
 
 
 def write_atomically(path, write):

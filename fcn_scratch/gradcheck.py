@@ -15,6 +15,7 @@ zero (inactive ReLUs, non-maximal pooling inputs), where a numerical
 difference leaves a 1e-10 of rounding noise.
 """
 from . import backend
+from .errors import InputError
 
 
 def numerical_gradient(f, x, eps=1e-6, entries=None):
@@ -27,7 +28,7 @@ def numerical_gradient(f, x, eps=1e-6, entries=None):
     if x.dtype.kind != "f" or x.dtype.itemsize < 8:
         raise TypeError(f"gradient checks need float64 arrays, got {x.dtype}")
     if not x.flags.c_contiguous:
-        raise ValueError("numerical_gradient needs a C-contiguous array (it perturbs it through a flat view)")
+        raise InputError("numerical_gradient needs a C-contiguous array (it perturbs it through a flat view)")
     xp = backend.get_array_module(x)
     grad = xp.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
@@ -47,7 +48,7 @@ def relative_error(analytic, numeric):
     """``(error, index)``: the worst ``|a - n|`` over ``max(max|a|, max|n|)``, and where it is."""
     xp = backend.get_array_module(analytic)
     if tuple(analytic.shape) != tuple(numeric.shape):
-        raise ValueError(f"gradient shapes differ: {tuple(analytic.shape)} vs {tuple(numeric.shape)}")
+        raise InputError(f"gradient shapes differ: {tuple(analytic.shape)} vs {tuple(numeric.shape)}")
     if analytic.size == 0:
         return 0.0, ()
     diff = xp.abs(analytic - numeric)

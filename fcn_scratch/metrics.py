@@ -15,6 +15,7 @@ IU: like the reference's nan-mean, such classes do not count in the means.
 """
 import numpy as np
 
+from .errors import InputError
 from .labels import IGNORE_INDEX
 
 
@@ -29,12 +30,12 @@ class ConfusionMatrix:
         """Add a batch: predictions and labels of equal shape, host integer arrays."""
         predictions, labels = np.asarray(predictions), np.asarray(labels)
         if predictions.shape != labels.shape:
-            raise ValueError(f"predictions {predictions.shape} and labels {labels.shape} differ in shape")
+            raise InputError(f"predictions {predictions.shape} and labels {labels.shape} differ in shape")
         keep = labels != self.ignore_index
         truth, pred = labels[keep].astype(np.int64), predictions[keep].astype(np.int64)
         for name, values in (("labels", truth), ("predictions", pred)):
             if values.size and (values.min() < 0 or values.max() >= self.num_classes):
-                raise ValueError(f"{name} must be in [0, {self.num_classes}), got values in "
+                raise InputError(f"{name} must be in [0, {self.num_classes}), got values in "
                                  f"[{values.min()}, {values.max()}]")
         self.matrix += np.bincount(truth * self.num_classes + pred,
                                    minlength=self.num_classes ** 2).reshape(self.num_classes, self.num_classes)

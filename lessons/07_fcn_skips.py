@@ -121,7 +121,7 @@ from fcn_scratch.data import make_sample
 from fcn_scratch.functional import bilinear_kernel, no_init
 from fcn_scratch.layers import ConvTranspose2d, Crop, SoftmaxCrossEntropy
 from fcn_scratch.metrics import ConfusionMatrix, metrics_from_confusion
-from fcn_scratch.models import build
+from fcn_scratch.models import build, output_shapes
 
 
 def fractions_upsampled(labels, stride, num_classes=4):
@@ -362,13 +362,12 @@ def main():
 
     section("2. Crops that align the maps (input 67 x 93)")
     m = models["fcn8s"]
-    x = xp.zeros((1, 3, 67, 93), np.float32)
-    m.eval()(x)
+    shapes = output_shapes(m, (3, 67, 93))
     for name in ("pool3", "pool4", "score_fr", "upscore2", "fuse_pool4", "upscore_pool4", "fuse_pool3",
                  "upscore8", "crop_upscore8"):
         layer = m.layers[name]
         note = f"  crop offset {layer.offset}" if hasattr(layer, "offset") else ""
-        print(f"{name:<20}{str(layer.output_shape):<22}{note}")
+        print(f"{name:<20}{str(shapes[name]):<22}{note}")
     print("\nThe same crops, step by step from the coordinate maps (pixel j of a map sits at scale*j + offset):")
     for line in alignment_steps(m):
         print("  " + line)

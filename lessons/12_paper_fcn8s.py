@@ -60,7 +60,7 @@ from fcn_scratch.checkpoint import load_model
 from fcn_scratch.data import CAFFE_VGG, VOC_CLASSES, Preprocessing, load_image, make_sample
 from fcn_scratch.functional import no_init
 from fcn_scratch.layers import Conv2d, ConvTranspose2d, MaxPool2d, SoftmaxCrossEntropy
-from fcn_scratch.models import CoordMap, build, crop_offset
+from fcn_scratch.models import CoordMap, build, crop_offset, output_shapes, recording_output_shapes
 from fcn_scratch.train import predict_image
 from fcn_scratch.viz import save_overlay
 from fcn_scratch.weights import import_weights, key_map, open_weights
@@ -165,12 +165,11 @@ def main():
     for name, shape in shapes.items():
         kind = type(model.layers[name]).__name__ if name in model.layers else "input"
         print(f"{name:<15}{kind:<17}{str(shape):>20}")
-    stand_in = build("fcn8s-vgg16", rng=np.random.default_rng(1), **STAND_IN).to(args.device).eval()
-    with no_grad():
-        stand_in(xp.zeros((1, 3, 500, 500), np.float32))
-    agree = all(stand_in.layers[n].output_shape[2:] == s[1:] for n, s in shapes.items() if n in stand_in.layers)
+    stand_in = build("fcn8s-vgg16", rng=np.random.default_rng(1), **STAND_IN).to(args.device)
+    stand_in_shapes = output_shapes(stand_in, (3, 500, 500))
+    agree = all(stand_in_shapes[n][2:] == s[1:] for n, s in shapes.items() if n in stand_in.layers)
     print(f"(the sizes come from each layer's output_size; a forward pass of a narrow stand-in at 500 x 500,\n"
-          f" widths {STAND_IN['widths']}, gives every layer's output_shape the same height and width: {agree})")
+          f" widths {STAND_IN['widths']}, gives every layer's output the same height and width: {agree})")
 
     print("\nThe padding of 100: fc6, an unpadded 7x7, needs pool5 to be at least 7 x 7.")
     for padding in (1, 100):
@@ -263,11 +262,12 @@ def main():
     pool5 = run_to(classifier, xp.asarray(image[None]), "pool5")
     flat = backend.to_host(pool5).reshape(1, -1)
     by_linear = linear(state, "classifier.0", flat)[0]
-    by_conv = backend.to_host(classifier.fc6(pool5))[0, :, 0, 0]
+    fc6_map = backend.to_host(classifier.fc6(pool5))
+    by_conv = fc6_map[0, :, 0, 0]
     gap7 = float(np.abs(by_linear - by_conv).max())
     print(f"\nA 224 x 224 image -> pool5 {tuple(pool5.shape[1:])} -> flattened {flat.shape[1]} -> classifier.0 "
           f"-> {by_linear.shape[0]} values")
-    print(f"the same pool5 -> fc6, a 7x7 convolution -> {tuple(classifier.fc6.output_shape[1:])}")
+    print(f"the same pool5 -> fc6, a 7x7 convolution -> {fc6_map.shape[1:]}")
     print(f"fc6 as a 7x7 convolution against classifier.0 as a Linear layer: largest difference {gap7:.1e} "
           f"(largest value {np.abs(by_linear).max():.1f})")
     relu = lambda v: np.maximum(v, 0)                                          # noqa: E731
@@ -330,7 +330,7 @@ def main():
           f"{64 * 9 * math.prod(shapes['conv1_2'][1:]) * 4 / 1e9:.1f} GB)")
     size = 224 if args.quick else 500
     x = xp.asarray(np.random.default_rng(2).random((1, 3, size, size), np.float32) * 255 - 117)
-    with no_grad():
+    with no_grad(), recording_output_shapes(model) as ran:
         seconds, out = timed(lambda: model(x), 2)
     timed_shapes = layer_shapes(model, size, size)
     work = sum(flops(model.layers[n], layer_input(model, n, timed_shapes), s)
@@ -339,8 +339,8 @@ def main():
     print(f"\none forward pass of the full-size net on {size} x {size}{note}, inside no_grad(), on {args.device}: "
           f"{seconds:.2f} s (best of 2), {work / 1e9:.0f} GFLOP, {work / seconds / 1e9:.0f} GFLOP/s")
     if not args.quick:
-        agree = all(model.layers[n].output_shape[1:] == s for n, s in shapes.items() if n in model.layers)
-        print(f"every layer's output_shape after this pass equals section 1's table: {agree}")
+        agree = all(ran[n][1:] == s for n, s in shapes.items() if n in model.layers)
+        print(f"every layer's output shape in this pass, recorded by forward hooks, equals section 1's table: {agree}")
     cost_figure(args, rows_cost)
 
     section("4. A photo through the paper's net")

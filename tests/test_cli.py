@@ -122,15 +122,30 @@ def test_bench_passes_its_options_through(capsys):
     assert "unrecognized arguments: --quick" in capsys.readouterr().err
 
 
-def test_a_bug_keeps_its_traceback(monkeypatch):
-    """Only the user's mistakes become one-line errors; a TypeError from the code itself is a bug."""
+@pytest.mark.parametrize("bug", [TypeError("unsupported operand type(s)"),
+                                 ValueError("operands could not be broadcast together"),
+                                 RuntimeError("something the code did not expect")])
+def test_a_bug_keeps_its_traceback(monkeypatch, bug):
+    """Only the user's mistakes (InputError, OSError, a diverged run) become one-line errors; a ValueError
+    from the code itself, as NumPy raises for mismatched shapes, is a bug."""
     from fcn_scratch import cli
 
     def broken(args):
-        raise TypeError("unsupported operand type(s)")
+        raise bug
     monkeypatch.setitem(cli.COMMANDS, "summary", broken)
-    with pytest.raises(TypeError, match="unsupported operand"):
+    with pytest.raises(type(bug), match=str(bug).split("(")[0]):
         main(["summary"])
+
+
+def test_an_input_error_raised_anywhere_is_one_line(monkeypatch, capsys):
+    from fcn_scratch import cli
+    from fcn_scratch.errors import InputError
+
+    def refuses(args):
+        raise InputError("--thing must be a thing, got 3")
+    monkeypatch.setitem(cli.COMMANDS, "summary", refuses)
+    assert main(["summary"]) == 2
+    assert capsys.readouterr().err == "fcn-scratch summary: error: --thing must be a thing, got 3\n"
 
 
 def test_bench_without_a_gpu_is_a_one_line_error(monkeypatch, capsys):

@@ -3,6 +3,7 @@ real-size workload, the paper's VGG16 FCN-8s predicting one photo-sized image.""
 import numpy as np
 
 from .. import backend
+from ..errors import InputError
 from ..functional import no_init
 from ..layers import SoftmaxCrossEntropy
 from ..models import build
@@ -23,7 +24,7 @@ def configuration(quick=False, real_size=False, **overrides):
     224 x 224 if ``quick``), with ``batch``, ``size`` or ``num_classes`` replaced."""
     unknown = set(overrides) - set(OVERRIDABLE)
     if unknown:
-        raise ValueError(f"cannot override {sorted(unknown)}; only {', '.join(OVERRIDABLE)}")
+        raise InputError(f"cannot override {sorted(unknown)}; only {', '.join(OVERRIDABLE)}")
     base = (REAL_QUICK if quick else REAL) if real_size else (QUICK if quick else BENCH)
     return {**base, **{k: v for k, v in overrides.items() if v is not None}}
 

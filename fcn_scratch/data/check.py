@@ -6,6 +6,7 @@ file of every split first, the way training will read it: the image exists and d
 exists and decodes, the two have one size, the mask's values are classes or the ignore label, and
 some pixel of each split is labelled.
 """
+from ..errors import InputError
 from ..labels import IGNORE_INDEX
 from .images import NoteOnce, read_image
 from .voc import check_sizes, load_mask
@@ -18,7 +19,7 @@ def check_files(splits, print_fn=print, max_listed=MAX_LISTED):
     that name them (``image_path(i)``, ``mask_path(i)``: a VOC folder), the others are generated and
     skipped. The picture reader's notes (colour modes, EXIF turns) are printed once per kind.
 
-    Raises ValueError naming every faulty file: one line for one fault; for several, a line that
+    Raises InputError naming every faulty file: one line for one fault; for several, a line that
     counts them and one line per fault (the first ``max_listed``).
     """
     faults, note = [], NoteOnce(print_fn)
@@ -35,10 +36,10 @@ def check_files(splits, print_fn=print, max_listed=MAX_LISTED):
                          "nothing to learn or measure")
         faults += [f"{split} split: {fault}" for fault in found]
     if len(faults) == 1:
-        raise ValueError(faults[0])
+        raise InputError(faults[0])
     if faults:
         listed = faults[:max_listed] + ([f"and {len(faults) - max_listed} more"] if len(faults) > max_listed else [])
-        raise ValueError(f"the data has {len(faults)} faults:\n  "
+        raise InputError(f"the data has {len(faults)} faults:\n  "
                          + "\n  ".join(listed))
 
 
@@ -50,15 +51,15 @@ def _check_sample(dataset, index, note):
         picture = read_image(dataset.image_path(index))
         note(picture)
         image = picture.pixels
-    except (OSError, ValueError) as exc:
+    except (OSError, InputError) as exc:
         faults.append(str(exc))
     try:
         labels = load_mask(dataset.mask_path(index), dataset.num_classes)
-    except (OSError, ValueError) as exc:
+    except (OSError, InputError) as exc:
         faults.append(str(exc))
     if image is not None and labels is not None:
         try:
             check_sizes(image, labels, dataset.mask_path(index))
-        except ValueError as exc:
+        except InputError as exc:
             faults.append(str(exc))
     return faults, 0 if labels is None else int((labels != IGNORE_INDEX).sum())

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..errors import InputError
+
 # The files predict takes from a folder, and the images a VOC folder may hold besides JPEGs.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 EXIF_ORIENTATION = 0x0112           # the EXIF tag; 1 is upright, 2-8 are mirrorings and quarter turns
@@ -47,7 +49,7 @@ class Picture:
 
 def read_image(path):
     """The picture in ``path`` as a viewer shows it (see the module's docstring). A missing file is a
-    FileNotFoundError; anything that cannot be read as a picture, a one-line ValueError naming the
+    FileNotFoundError; anything that cannot be read as a picture, a one-line InputError naming the
     file and, where it got that far, its colour mode."""
     path = Path(path)
     if not path.is_file():
@@ -61,7 +63,7 @@ def read_image(path):
             rgb, how = _to_rgb(im)
     except UNREADABLE as exc:
         in_mode = f" (colour mode {mode})" if mode else ""
-        raise ValueError(f"cannot read image {path}{in_mode}: {exc}") from None
+        raise InputError(f"cannot read image {path}{in_mode}: {exc}") from None
     notes = []
     if how:
         notes.append((f"{mode}: {how}",
@@ -92,7 +94,7 @@ def _to_rgb(im):
     if im.mode == "F":
         values = np.asarray(im, np.float64)
         if not np.isfinite(values).all():
-            raise ValueError("floating-point grey that holds NaN or infinite values")
+            raise InputError("floating-point grey that holds NaN or infinite values")
         if values.min() >= 0 and values.max() <= 1:
             return _grey(values), "floating-point grey, kept as its values in [0, 1]"
         return _grey(_stretch(values)), "floating-point grey, scaled by its own range (lowest value to 0, highest to 1)"
@@ -102,7 +104,7 @@ def _to_rgb(im):
         return rgba[..., :3] * alpha + (1.0 - alpha), "transparent pixels laid over white, as a page shows them"
     if im.mode in CONVERTED:
         return np.asarray(im.convert("RGB"), np.float32) / 255.0, CONVERTED[im.mode]
-    raise ValueError("this reader knows no way from it to RGB")
+    raise InputError("this reader knows no way from it to RGB")
 
 
 def _grey(values):

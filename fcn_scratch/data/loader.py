@@ -1,6 +1,7 @@
 """Batches from a data set, with seeded shuffling."""
 import numpy as np
 
+from ..errors import InputError
 from ..labels import IGNORE_INDEX
 from .preprocess import Preprocessing
 from .transforms import pad_to
@@ -18,7 +19,7 @@ class DataLoader:
     def __init__(self, dataset, batch_size=8, shuffle=False, seed=0, transform=None, preprocessing=None,
                  drop_last=False):
         if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+            raise InputError(f"batch_size must be at least 1, got {batch_size}")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
         self.seed, self.transform, self.drop_last = seed, transform, drop_last
         if preprocessing is None:

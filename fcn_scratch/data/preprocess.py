@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
+
 CHANNEL_ORDERS = ("RGB", "BGR")
 
 
@@ -26,11 +28,11 @@ class Preprocessing:
 
     def __post_init__(self):
         if self.channel_order not in CHANNEL_ORDERS:
-            raise ValueError(f"channel_order must be one of {CHANNEL_ORDERS}, got {self.channel_order!r}")
+            raise InputError(f"channel_order must be one of {CHANNEL_ORDERS}, got {self.channel_order!r}")
         if len(self.mean) != 3 or len(self.std) != 3:
-            raise ValueError(f"mean and std need 3 values each, got {len(self.mean)} and {len(self.std)}")
+            raise InputError(f"mean and std need 3 values each, got {len(self.mean)} and {len(self.std)}")
         if not self.scale > 0 or not all(s > 0 for s in self.std):
-            raise ValueError(f"scale and std must be positive, got scale {self.scale} and std {tuple(self.std)}")
+            raise InputError(f"scale and std must be positive, got scale {self.scale} and std {tuple(self.std)}")
         # frozen: tuples of floats, so that records compare equal and print alike whatever they were given as
         object.__setattr__(self, "scale", float(self.scale))
         object.__setattr__(self, "mean", tuple(float(m) for m in self.mean))
@@ -39,7 +41,7 @@ class Preprocessing:
     def __call__(self, images):
         """images (3, H, W) or (N, 3, H, W) float32 in [0, 1], RGB -> the net's input, same shape, float32."""
         if images.ndim not in (3, 4) or images.shape[-3] != 3:
-            raise ValueError(f"expected RGB images (3, H, W) or (N, 3, H, W), got shape {tuple(images.shape)}")
+            raise InputError(f"expected RGB images (3, H, W) or (N, 3, H, W), got shape {tuple(images.shape)}")
         if self.channel_order == "BGR":
             images = images[..., ::-1, :, :]
         per_channel = (3, 1, 1)

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from ..errors import InputError
+
 SHAPES = ("circle", "square", "triangle", "ring", "cross")
 CLASS_NAMES = ("background",) + SHAPES
 SPLITS = {"train": 0, "val": 1, "test": 2}
@@ -38,7 +40,7 @@ def _shape_mask(kind, yy, xx, cy, cx, r, angle):
     if kind == "cross":
         arm = 0.32 * r
         return ((np.abs(u) <= r) & (np.abs(v) <= arm)) | ((np.abs(v) <= r) & (np.abs(u) <= arm))
-    raise ValueError(f"unknown shape {kind!r}")
+    raise InputError(f"unknown shape {kind!r}")
 
 
 def _background(rng, size):
@@ -60,9 +62,9 @@ def make_sample(index, seed=0, split="train", image_size=64, num_classes=6):
     :data:`SHAPES`. Deterministic in ``(seed, split, index)``.
     """
     if not 2 <= num_classes <= len(CLASS_NAMES):
-        raise ValueError(f"num_classes must be in [2, {len(CLASS_NAMES)}], got {num_classes}")
+        raise InputError(f"num_classes must be in [2, {len(CLASS_NAMES)}], got {num_classes}")
     if split not in SPLITS:
-        raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
+        raise InputError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
     rng = np.random.default_rng([seed, SPLITS[split], index])
     s = image_size
     image, bg = _background(rng, s)

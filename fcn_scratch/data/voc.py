@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ..errors import InputError
 from ..labels import IGNORE_INDEX
 from .images import IMAGE_SUFFIXES, load_image
 
@@ -63,22 +64,22 @@ def load_mask(path, num_classes, ignore_index=IGNORE_INDEX):
     try:
         with Image.open(path) as im:
             if im.mode not in MASK_MODES:
-                raise ValueError(f"mask {path} has mode {im.mode}; expected a palette ('P') or grey ('L') PNG "
+                raise InputError(f"mask {path} has mode {im.mode}; expected a palette ('P') or grey ('L') PNG "
                                  "whose pixel values are class indices")
             labels = np.asarray(im).astype(np.int64)      # as stored: no EXIF turn, no resampling, no palette
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValueError(f"cannot read mask {path}: {exc}") from None
+        raise InputError(f"cannot read mask {path}: {exc}") from None
     bad = np.unique(labels[((labels < 0) | (labels >= num_classes)) & (labels != ignore_index)])
     if bad.size:
-        raise ValueError(f"mask {path} has labels {bad[:10].tolist()} outside the {num_classes} classes "
+        raise InputError(f"mask {path} has labels {bad[:10].tolist()} outside the {num_classes} classes "
                          f"(and not the ignore value {ignore_index})")
     return labels
 
 
 def check_sizes(image, labels, mask_path):
-    """A ValueError naming the mask unless ``labels`` (H, W) has the size of ``image`` (3, H, W)."""
+    """An InputError naming the mask unless ``labels`` (H, W) has the size of ``image`` (3, H, W)."""
     if labels.shape != image.shape[1:]:
-        raise ValueError(f"mask {mask_path} is {labels.shape[1]}x{labels.shape[0]} but its image is "
+        raise InputError(f"mask {mask_path} is {labels.shape[1]}x{labels.shape[0]} but its image is "
                          f"{image.shape[2]}x{image.shape[1]} (width x height)")
 
 
@@ -88,7 +89,7 @@ def read_split_list(list_file):
     try:
         text = list_file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"split list {list_file} is not UTF-8 text (byte {exc.start}); expected one id per "
+        raise InputError(f"split list {list_file} is not UTF-8 text (byte {exc.start}); expected one id per "
                          "line") from None
     ids = []
     for line in text.splitlines():
@@ -120,7 +121,7 @@ class VOCSegmentation:
                                     "JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/)")
         self.ids = read_split_list(list_file)
         if not self.ids:
-            raise ValueError(f"split list {list_file} is empty")
+            raise InputError(f"split list {list_file} is empty")
         self.split, self.num_classes = split, num_classes
         self.class_names = list(class_names or (VOC_CLASSES if num_classes == len(VOC_CLASSES)
                                                 else [f"class{i}" for i in range(num_classes)]))

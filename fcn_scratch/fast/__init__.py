@@ -16,7 +16,7 @@ from .conv2d import conv2d_backward, conv2d_forward, conv_applies
 from .conv_transpose2d import conv_transpose2d_backward, conv_transpose2d_forward, conv_transpose_applies
 from .max_pool import max_pool, max_pool_backward, pool_applies
 from .relu import relu_applies, relu_backward, relu_forward
-from .softmax_in_place import log_softmax_at_labels, softmax_minus_onehot
+from .softmax_cross_entropy import loss_applies, softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from .switch import TRICKS, enabled, is_on, tricks_off
 from .threads import THREADS
 
@@ -26,5 +26,5 @@ __all__ = [
     "conv_transpose_applies", "conv_transpose2d_forward", "conv_transpose2d_backward",
     "pool_applies", "max_pool", "max_pool_backward",
     "relu_applies", "relu_forward", "relu_backward",
-    "log_softmax_at_labels", "softmax_minus_onehot",
+    "loss_applies", "softmax_cross_entropy_forward", "softmax_cross_entropy_backward",
 ]

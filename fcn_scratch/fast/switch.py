@@ -15,6 +15,8 @@ holds it to them, so the switch changes the time a step takes, not what it compu
 import contextlib
 import os
 
+from ..errors import InputError
+
 # Every trick, by the name its route asks for it; what each does is in the module named beside it.
 TRICKS = {
     "kept_buffers": "work arrays kept from one step to the next instead of fresh ones (fast/kept_buffers.py)",
@@ -36,7 +38,7 @@ def _from_environment():
         return set(TRICKS)
     if value in ("", "1", "true", "on", "yes"):
         return set()
-    raise ValueError(f"FCN_SCRATCH_FAST must be 0 or 1, got {os.environ['FCN_SCRATCH_FAST']!r}")
+    raise InputError(f"FCN_SCRATCH_FAST must be 0 or 1, got {os.environ['FCN_SCRATCH_FAST']!r}")
 
 
 _off = _from_environment()
@@ -45,7 +47,7 @@ _off = _from_environment()
 def is_on(trick):
     """True when ``trick`` (a key of :data:`TRICKS`) may be used."""
     if trick not in TRICKS:
-        raise ValueError(f"unknown trick {trick!r}; expected one of {sorted(TRICKS)}")
+        raise InputError(f"unknown trick {trick!r}; expected one of {sorted(TRICKS)}")
     return trick not in _off
 
 

@@ -39,6 +39,7 @@ import os
 from threadpoolctl import ThreadpoolController
 
 from ..backend import get_array_module
+from ..errors import InputError
 from .switch import is_on
 
 # Below this many bytes read and written per part, handing work to a thread costs more than it saves,
@@ -54,7 +55,7 @@ def _from_environment():
     if not value:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got {value!r}")
+        raise InputError(f"FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got {value!r}")
     return int(value)
 
 

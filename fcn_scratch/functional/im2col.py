@@ -23,6 +23,7 @@ These are the definitions. :mod:`fcn_scratch.fast.im2col_into` fills the same
 matrix without building the padded image, into a buffer kept between steps.
 """
 from ..backend import get_array_module
+from ..errors import InputError
 
 
 def pair(value, name="value"):
@@ -38,10 +39,10 @@ def pair(value, name="value"):
 def conv_output_size(size, kernel, stride, padding):
     """Output length of a convolution along one axis: ``(size + 2p - k) // s + 1``.
 
-    Raises ValueError when the kernel is larger than the padded input.
+    Raises InputError when the kernel is larger than the padded input.
     """
     if size + 2 * padding < kernel:
-        raise ValueError(
+        raise InputError(
             f"kernel of size {kernel} is larger than the padded input "
             f"({size} + 2*{padding} = {size + 2 * padding})"
         )
@@ -52,7 +53,7 @@ def transposed_output_size(size, kernel, stride, padding, output_padding=0):
     """Output length of a transposed convolution: ``(size - 1) s - 2p + k + output_padding``."""
     out = (size - 1) * stride - 2 * padding + kernel + output_padding
     if out < 1:
-        raise ValueError(
+        raise InputError(
             f"transposed convolution would produce size {out} from input size {size} "
             f"(kernel {kernel}, stride {stride}, padding {padding})"
         )
@@ -67,7 +68,7 @@ def pool_output_size(size, kernel, stride, padding, ceil_mode):
     mode a window may hang over the end, so even a 1-pixel map gives one output.
     """
     if size < 1 or (not ceil_mode and size + 2 * padding < kernel):
-        raise ValueError(
+        raise InputError(
             f"pooling window {kernel} is larger than the padded input "
             f"({size} + 2*{padding} = {size + 2 * padding})"
         )
@@ -114,7 +115,7 @@ def col2im(cols, x_shape, kernel_size, stride=(1, 1), padding=(0, 0)):
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
     if cols.shape != (n, c * kh * kw, ho * wo):
-        raise ValueError(f"cols has shape {cols.shape}, expected {(n, c * kh * kw, ho * wo)} for image {x_shape}")
+        raise InputError(f"cols has shape {cols.shape}, expected {(n, c * kh * kw, ho * wo)} for image {x_shape}")
     cols = cols.reshape(n, c, kh, kw, ho, wo)
     x_pad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):

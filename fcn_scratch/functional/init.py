@@ -2,16 +2,19 @@
 generator, so a seed gives the same network on the CPU and on the GPU; the
 model then moves its parameters to its device.
 
-Inside :func:`no_init` they hand out uninitialized memory instead: for a
-model whose every parameter is about to be read from a file (as PyTorch's
-``skip_init``), so that building the paper's 134 million parameters costs
-neither the time of drawing them nor memory (untouched pages are not resident).
+Inside :func:`no_init` they hand out zeros instead: for a model whose every
+parameter is about to be read from a file (as PyTorch's ``skip_init``), or
+whose shapes alone are wanted (``summary``), so that building the paper's 134
+million parameters costs neither the time of drawing them nor memory (large
+zeros are fresh pages from the system, not resident until written), and a
+pass through such a model computes on zeros, not on whatever the memory held.
 """
 import contextlib
 import math
 import threading
 
 from ..backend import check_float_dtype, get_default_dtype, xp_for
+from ..errors import InputError
 
 _host = xp_for("cpu")
 _state = threading.local()
@@ -19,7 +22,7 @@ _state = threading.local()
 
 @contextlib.contextmanager
 def no_init():
-    """Within the block, :func:`kaiming_normal` and :func:`zeros` return uninitialized arrays."""
+    """Within the block, :func:`kaiming_normal` returns zeros, drawing nothing."""
     previous = getattr(_state, "skipped", False)
     _state.skipped = True
     try:
@@ -40,13 +43,13 @@ def kaiming_normal(shape, fan_in, rng, dtype=None):
     """
     dtype = check_float_dtype(dtype or get_default_dtype())
     if _skipped():
-        return _host.empty(shape, dtype)
+        return _host.zeros(shape, dtype)
     return (rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)).astype(dtype)
 
 
 def zeros(shape, dtype=None):
     """All zeros (the FCN score layers and every bias start here)."""
-    return (_host.empty if _skipped() else _host.zeros)(shape, dtype=check_float_dtype(dtype or get_default_dtype()))
+    return _host.zeros(shape, dtype=check_float_dtype(dtype or get_default_dtype()))
 
 
 def bilinear_kernel(in_channels, out_channels, kernel_size, dtype=None):
@@ -59,7 +62,7 @@ def bilinear_kernel(in_channels, out_channels, kernel_size, dtype=None):
     initialization), so ``in_channels`` must equal ``out_channels``.
     """
     if in_channels != out_channels:
-        raise ValueError(
+        raise InputError(
             f"bilinear_kernel maps each channel to itself; got in_channels={in_channels} "
             f"!= out_channels={out_channels}"
         )

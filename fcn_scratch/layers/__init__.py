@@ -1,4 +1,5 @@
 """The hand-written layers: each has ``forward`` and a matching ``backward``."""
+from ..functional import log_softmax, softmax  # the loss's formulas, where a reader of the layers looks
 from .activation import ReLU
 from .base import Layer
 from .conv import Conv2d
@@ -6,7 +7,7 @@ from .conv_transpose import ConvTranspose2d
 from .crop import Crop
 from .dropout import Dropout
 from .fuse import Fuse
-from .loss import SoftmaxCrossEntropy, log_softmax, softmax
+from .loss import SoftmaxCrossEntropy
 from .pool import MaxPool2d
 from .scale import Scale
 from .unpool import MaxUnpool2d

@@ -18,15 +18,12 @@ skips that work, as PyTorch does for ``requires_grad=False``, and its entry in
 ``self.grads`` stays zero.
 """
 from .. import backend
+from ..errors import InputError
 from ..grad_mode import grad_enabled
 
 
 class Layer:
-    """Base class. Subclasses register parameters with :meth:`add_param`.
-
-    ``output_shape`` is the shape of the last output (the first of a tuple),
-    for a reader to look at after a forward pass.
-    """
+    """Base class. Subclasses register parameters with :meth:`add_param`."""
 
     def __init__(self):
         self.params = {}
@@ -34,15 +31,12 @@ class Layer:
         self.frozen = set()
         self.training = True
         self.cache = None
-        self.output_shape = None
         self._forward_hooks = []
 
     def __call__(self, *args, **kwargs):
         out = self.forward(*args, **kwargs)
         if not grad_enabled():
             self.cache = None               # fcn_scratch.no_grad(): nothing will call backward
-        first = out[0] if isinstance(out, tuple) else out
-        self.output_shape = tuple(getattr(first, "shape", ()))
         for hook in self._forward_hooks:
             hook(self, args, out)
         return out
@@ -117,9 +111,9 @@ class Layer:
         if shape is None:
             raise TypeError(f"{name} expects an array, got {type(x).__name__}")
         if ndim is not None and len(shape) != ndim:
-            raise ValueError(f"{name} expects input of shape (N, C, H, W), got shape {tuple(shape)}")
+            raise InputError(f"{name} expects input of shape (N, C, H, W), got shape {tuple(shape)}")
         if channels is not None and shape[1] != channels:
-            raise ValueError(f"{name} expects {channels} input channels, got {shape[1]} (input shape {tuple(shape)})")
+            raise InputError(f"{name} expects {channels} input channels, got {shape[1]} (input shape {tuple(shape)})")
         if x.dtype.kind != "f":
             raise TypeError(f"{name} expects a floating-point input, got dtype {x.dtype}")
         for pname, value in self.params.items():
@@ -129,7 +123,7 @@ class Layer:
                     f"cast one of them (layer.to(dtype=...) or x.astype(...))"
                 )
             if backend.device_of(x) != backend.device_of(value):
-                raise ValueError(
+                raise InputError(
                     f"{name} parameters are on '{backend.device_of(value)}' but the input is on "
                     f"'{backend.device_of(x)}'; move one of them (layer.to(device))"
                 )
@@ -138,7 +132,7 @@ class Layer:
     def check_grad(self, grad_out, expected_shape):
         """Raise unless the incoming gradient has the shape of the forward output."""
         if tuple(grad_out.shape) != tuple(expected_shape):
-            raise ValueError(
+            raise InputError(
                 f"{type(self).__name__}.backward expects a gradient of shape {tuple(expected_shape)} "
                 f"(the forward output), got {tuple(grad_out.shape)}"
             )

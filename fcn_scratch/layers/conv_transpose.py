@@ -1,5 +1,6 @@
 """ConvTranspose2d: the adjoint of a convolution, the FCN paper's "deconvolution"."""
 from .. import backend, fast
+from ..errors import InputError
 from ..functional import (add_bias, col2im, im2col, kaiming_normal, matmul, matmul_sum_batch, pair,
                           transposed_output_size, zeros)
 from .base import Layer
@@ -36,7 +37,7 @@ class ConvTranspose2d(Layer):
         self.padding = pair(padding, "padding")
         self.output_padding = pair(output_padding, "output_padding")
         if any(op >= s for op, s in zip(self.output_padding, self.stride)):
-            raise ValueError(f"output_padding {self.output_padding} must be smaller than stride {self.stride}")
+            raise InputError(f"output_padding {self.output_padding} must be smaller than stride {self.stride}")
         kh, kw = self.kernel_size
         rng = rng if rng is not None else backend.global_rng()
         fan_in = max(1, in_channels * kh * kw // (self.stride[0] * self.stride[1]))

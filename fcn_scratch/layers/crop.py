@@ -1,5 +1,6 @@
 """Crop: cut a spatial window out of a map (how FCN aligns maps of different sizes)."""
 from .. import backend
+from ..errors import InputError
 from ..functional import pair
 from .base import Layer
 
@@ -27,7 +28,7 @@ class Crop(Layer):
         self.check_input(x)
         (oy, ox), (h, w) = self.offset, tuple(size)[-2:]
         if oy + h > x.shape[2] or ox + w > x.shape[3]:
-            raise ValueError(f"Crop at offset {self.offset} of size {(h, w)} does not fit in input "
+            raise InputError(f"Crop at offset {self.offset} of size {(h, w)} does not fit in input "
                              f"of spatial size {tuple(x.shape[2:])}")
         self.cache = x.shape
         return x[:, :, oy:oy + h, ox:ox + w]

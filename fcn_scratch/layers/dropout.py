@@ -1,5 +1,6 @@
 """Dropout: zero random activations while training (inverted dropout)."""
 from .. import backend
+from ..errors import InputError
 from .base import Layer
 
 
@@ -20,7 +21,7 @@ class Dropout(Layer):
     def __init__(self, p=0.5, seed=None):
         super().__init__()
         if not 0 <= p < 1:
-            raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+            raise InputError(f"dropout probability must be in [0, 1), got {p}")
         self.p = p
         self.seed = seed
         self.rng = backend.host_rng(seed)

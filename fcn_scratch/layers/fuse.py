@@ -1,4 +1,5 @@
 """Fuse: the sum of two score maps on one grid, the larger cropped to the smaller (FCN's skip fusion)."""
+from ..errors import InputError
 from .base import Layer
 from .crop import Crop
 
@@ -29,7 +30,7 @@ class Fuse(Layer):
         self.check_input(a)
         self.check_input(b)
         if a.shape[:2] != b.shape[:2] or a.dtype != b.dtype:
-            raise ValueError(f"Fuse adds maps of one batch, channels and dtype; got {tuple(a.shape)} {a.dtype} "
+            raise InputError(f"Fuse adds maps of one batch, channels and dtype; got {tuple(a.shape)} {a.dtype} "
                              f"and {tuple(b.shape)} {b.dtype}")
         if self.offset >= 0:
             return self.crop(a, b.shape) + b

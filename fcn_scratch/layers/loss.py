@@ -1,19 +1,9 @@
 """Per-pixel softmax and cross-entropy: the loss FCN trains with."""
 from .. import backend, fast
+from ..errors import InputError
+from ..functional import log_softmax_at_labels, softmax_minus_onehot
 from ..labels import IGNORE_INDEX
 from .base import Layer
-
-
-def log_softmax(logits, axis=1):
-    """``log softmax`` along ``axis``, stable: subtract the maximum before exp (log-sum-exp)."""
-    xp = backend.get_array_module(logits)
-    shifted = logits - logits.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def softmax(logits, axis=1):
-    """Class probabilities: (N, C, H, W) -> (N, C, H, W), summing to 1 over C."""
-    return backend.get_array_module(logits).exp(log_softmax(logits, axis))
 
 
 class SoftmaxCrossEntropy(Layer):
@@ -26,8 +16,8 @@ class SoftmaxCrossEntropy(Layer):
     backward(grad_loss=1.0):
         -> d loss / d logits = grad_loss * (softmax(logits) - onehot(labels)) / M,
         zero at ignored pixels. One backward per forward: the fast route
-        (:mod:`fcn_scratch.fast.softmax_in_place`) writes the gradient over what
-        forward kept, and the cache says which route filled it.
+        (:mod:`fcn_scratch.fast.softmax_cross_entropy`) may write the gradient over
+        what forward kept, and the cache says which route filled it.
     """
 
     def __init__(self, ignore_index=IGNORE_INDEX):
@@ -41,14 +31,14 @@ class SoftmaxCrossEntropy(Layer):
         xp = backend.get_array_module(logits)
         n, c, h, w = logits.shape
         if tuple(labels.shape) != (n, h, w):
-            raise ValueError(f"labels must have shape (N, H, W) = {(n, h, w)} to match logits "
+            raise InputError(f"labels must have shape (N, H, W) = {(n, h, w)} to match logits "
                              f"{tuple(logits.shape)}, got {tuple(labels.shape)}")
         if labels.dtype.kind not in "iu":
             raise TypeError(f"labels must be integers (class indices), got dtype {labels.dtype}")
         bad = (labels != self.ignore_index) & ((labels < 0) | (labels >= c))
         if bool(bad.any()):
             values = sorted(set(int(v) for v in backend.to_host(xp.unique(labels[bad]))[:10]))
-            raise ValueError(f"labels must be in [0, {c}) or the ignore index {self.ignore_index}; "
+            raise InputError(f"labels must be in [0, {c}) or the ignore index {self.ignore_index}; "
                              f"found {values}")
 
     def forward(self, logits, labels):
@@ -58,21 +48,18 @@ class SoftmaxCrossEntropy(Layer):
         valid = labels != self.ignore_index
         count = int(valid.sum())                                        # M
         labels = xp.where(valid, labels, 0).astype(xp.int64)          # any class where ignored
-        if fast.is_on("softmax_in_place"):
-            log_p_label, probs = fast.log_softmax_at_labels(logits, labels)
-            self.cache = ("in place", probs, labels, valid, count)
+        if fast.loss_applies(logits):
+            log_p_label, probs = fast.softmax_cross_entropy_forward(logits, labels)
+            self.cache = ("fast", probs, labels, valid, count)
         else:
-            log_p = log_softmax(logits)
-            log_p_label = xp.take_along_axis(log_p, labels[:, None], axis=1)[:, 0]    # (N, H, W)
-            self.cache = ("textbook", xp.exp(log_p), labels, valid, count)
+            log_p_label, probs = log_softmax_at_labels(logits, labels)
+            self.cache = ("textbook", probs, labels, valid, count)
         return -float((log_p_label * valid).sum()) / count if count else 0.0
 
     def backward(self, grad_loss=1.0):
         route, probs, labels, valid, count = self.saved()
         scale = valid * probs.dtype.type(grad_loss / max(count, 1))          # 0 at ignored pixels
-        if route == "in place":
-            self.cache = None               # the gradient is written over the probabilities
-            return fast.softmax_minus_onehot(probs, labels, scale)
-        xp = backend.get_array_module(probs)
-        onehot = xp.arange(probs.shape[1]).reshape(1, -1, 1, 1) == labels[:, None]
-        return (probs - onehot) * scale[:, None]
+        if route == "fast":
+            self.cache = None               # the gradient may be written over the probabilities
+            return fast.softmax_cross_entropy_backward(probs, labels, scale)
+        return softmax_minus_onehot(probs, labels, scale)

@@ -1,5 +1,6 @@
 """MaxPool2d: the maximum over each window, as the maximum of strided slices."""
 from .. import backend, fast
+from ..errors import InputError
 from ..functional import max_over_windows, pair, pool_output_size, to_winners
 from ..grad_mode import grad_enabled
 from .base import Layer
@@ -36,7 +37,7 @@ class MaxPool2d(Layer):
         self.stride = pair(stride, "stride") if stride is not None else self.kernel_size
         self.padding = pair(padding, "padding")
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
-            raise ValueError(f"padding {self.padding} must be at most half of kernel_size {self.kernel_size}")
+            raise InputError(f"padding {self.padding} must be at most half of kernel_size {self.kernel_size}")
         self.ceil_mode = ceil_mode
         self.return_indices = return_indices
 

@@ -1,5 +1,6 @@
 """MaxUnpool2d: put each value back where max pooling found it."""
 from .. import backend
+from ..errors import InputError
 from ..functional import pair, transposed_output_size
 from .base import Layer
 
@@ -32,7 +33,7 @@ class MaxUnpool2d(Layer):
         xp = backend.get_array_module(x)
         n, c, h, w = x.shape
         if tuple(indices.shape) != tuple(x.shape):
-            raise ValueError(f"indices have shape {tuple(indices.shape)}, expected the input's {tuple(x.shape)}")
+            raise InputError(f"indices have shape {tuple(indices.shape)}, expected the input's {tuple(x.shape)}")
         if output_size is None:
             out_hw = tuple(transposed_output_size(size, k, s, p) for size, k, s, p in
                            zip((h, w), self.kernel_size, self.stride, self.padding))
@@ -40,7 +41,7 @@ class MaxUnpool2d(Layer):
             out_hw = tuple(output_size)[-2:]
         plane = out_hw[0] * out_hw[1]
         if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= plane):
-            raise ValueError(f"indices must lie in [0, {plane}) for output size {out_hw}, "
+            raise InputError(f"indices must lie in [0, {plane}) for output size {out_hw}, "
                              f"got values in [{int(indices.min())}, {int(indices.max())}]")
         flat = (xp.arange(n * c).reshape(n, c, 1, 1) * plane + indices).reshape(-1)
         y = xp.zeros(n * c * plane, dtype=x.dtype)

@@ -1,9 +1,10 @@
 """The FCN family, and ``build(name, **config)`` to make one by name."""
+from ..errors import InputError
 from .base import Model
 from .configs import SMALL, VGG16
 from .coord_map import CoordMap, crop_offset
 from .fcn import FCN, FCN8s, FCN16s, FCN32s
-from .summary import summary
+from .summary import output_shapes, recording_output_shapes, summary
 
 MODELS = {"fcn32s": FCN32s, "fcn16s": FCN16s, "fcn8s": FCN8s}
 
@@ -27,9 +28,9 @@ def build(name, **config):
         key, reference = REFERENCE[key]
         config = {**reference, **config}
     if key not in MODELS:
-        raise ValueError(f"unknown model {name!r}; expected one of {NAMES}")
+        raise InputError(f"unknown model {name!r}; expected one of {NAMES}")
     return MODELS[key](**config)
 
 
 __all__ = ["Model", "FCN", "FCN32s", "FCN16s", "FCN8s", "MODELS", "REFERENCE", "NAMES", "SMALL", "VGG16",
-           "CoordMap", "crop_offset", "build", "summary"]
+           "CoordMap", "crop_offset", "build", "summary", "output_shapes", "recording_output_shapes"]

@@ -5,6 +5,7 @@ under that name, so a parameter is called ``"conv1_1.weight"`` everywhere:
 in optimizers, state dicts, checkpoints and summaries.
 """
 from .. import backend
+from ..errors import InputError
 from ..layers import Layer
 
 
@@ -82,7 +83,7 @@ class Model:
     def load_state_dict(self, state):
         """Copy arrays into the parameters, after checking that every name and shape matches.
 
-        Raises ValueError that counts the missing, unexpected and mis-shaped entries and names the
+        Raises InputError that counts the missing, unexpected and mis-shaped entries and names the
         first three of each (a model of another size differs in dozens of them).
         """
         own = {name: value for name, value, _ in self.named_parameters(True)}
@@ -93,7 +94,7 @@ class Model:
         problems = [_first_three(kind, keys) for kind, keys in
                     (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)) if keys]
         if problems:
-            raise ValueError(f"state dict does not match {type(self).__name__}: " + " | ".join(problems))
+            raise InputError(f"state dict does not match {type(self).__name__}: " + " | ".join(problems))
         self._assign({name: state[name] for name in own})
 
     def load_matching(self, state):

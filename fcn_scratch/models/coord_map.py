@@ -19,6 +19,7 @@ Square kernels are assumed: one axis stands for both.
 """
 from dataclasses import dataclass
 
+from ..errors import InputError
 from ..layers import Conv2d, ConvTranspose2d, Dropout, MaxPool2d, ReLU, Scale
 
 
@@ -51,8 +52,8 @@ def crop_offset(big, small):
     cropped to line up with ``small`` (negative when ``small`` starts first). Raises unless the two
     lie on one grid (same scale, a whole number of pixels apart)."""
     if big.scale != small.scale:
-        raise ValueError(f"cannot align maps of scales {big.scale} and {small.scale}")
+        raise InputError(f"cannot align maps of scales {big.scale} and {small.scale}")
     offset = (small.offset - big.offset) / big.scale
     if offset != int(offset):
-        raise ValueError(f"maps {big} and {small} are {offset} pixels apart, not a whole number")
+        raise InputError(f"maps {big} and {small} are {offset} pixels apart, not a whole number")
     return int(offset)

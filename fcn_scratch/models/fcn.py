@@ -29,6 +29,7 @@ instead (FCN-8s: score_pool4 at 5, score_pool3 at 9, the output at 31;
 FCN-16s: 5 and 27; FCN-32s: 19).
 """
 from ..backend import global_rng
+from ..errors import InputError
 from ..functional import bilinear_kernel
 from ..layers import Conv2d, ConvTranspose2d, Crop, Dropout, Fuse, MaxPool2d, ReLU, Scale
 from .base import Model
@@ -58,14 +59,14 @@ class FCN(Model):
                  learn_final_upsampling=False, class_names=None, rng=None, dtype=None):
         super().__init__()
         if len(widths) != 5:
-            raise ValueError(f"widths must give the channels of the 5 encoder blocks, got {tuple(widths)}")
+            raise InputError(f"widths must give the channels of the 5 encoder blocks, got {tuple(widths)}")
         convs = [convs_per_block] * 5 if isinstance(convs_per_block, int) else list(convs_per_block)
         if len(convs) != 5 or min(convs) < 1:
-            raise ValueError(f"convs_per_block must be one number or 5, each at least 1, got {convs_per_block}")
+            raise InputError(f"convs_per_block must be one number or 5, each at least 1, got {convs_per_block}")
         if fc6_padding is None and fc6_kernel % 2 != 1:
-            raise ValueError(f"fc6_kernel must be odd (it is padded to keep the size), got {fc6_kernel}")
+            raise InputError(f"fc6_kernel must be odd (it is padded to keep the size), got {fc6_kernel}")
         if class_names is not None and len(class_names) != num_classes:
-            raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
+            raise InputError(f"{len(class_names)} class names for {num_classes} classes")
         self.num_classes, self.in_channels = num_classes, in_channels
         self.config = dict(num_classes=num_classes, in_channels=in_channels, widths=list(widths),
                            convs_per_block=convs_per_block if isinstance(convs_per_block, int) else convs,

@@ -1,18 +1,20 @@
-"""summary(): the table of layers, output shapes and parameter counts students look at first."""
+"""summary(): the table of layers, output shapes and parameter counts students look at first, and the
+output shapes alone, read through forward hooks (``output_shapes``, ``recording_output_shapes``)."""
+import contextlib
+
 from .. import backend
+from ..errors import InputError
 from ..grad_mode import no_grad
 
 
-def summary(model, input_size):
-    """Run one forward pass on zeros of ``input_size`` ((C, H, W) or (N, C, H, W)) and
-    return a table: every layer in call order, its output shape and its parameter count,
-    then the totals. A forward hook on each layer notes its output's shape."""
-    size = tuple(input_size)
-    if len(size) == 3:
-        size = (1,) + size
-    if len(size) != 4:
-        raise ValueError(f"input_size must be (C, H, W) or (N, C, H, W), got {tuple(input_size)}")
-    xp = backend.xp_for(model.device)
+@contextlib.contextmanager
+def recording_output_shapes(model):
+    """Within the block, a forward hook on every layer of ``model.layers`` notes its output's shape.
+
+    Yields ``{layer name: output shape}``, which fills as the layers run, in the order they first run:
+    a tuple such as (N, C, H, W), the first element's for a layer that returns a tuple (``MaxPool2d``
+    with ``return_indices``), the latest call's for a layer that runs twice. The hooks come off when
+    the block ends, by an error too."""
     shapes = {}
 
     def note(name):
@@ -20,16 +22,37 @@ def summary(model, input_size):
             shapes[name] = tuple((out[0] if isinstance(out, tuple) else out).shape)
         return hook
     handles = [layer.register_forward_hook(note(name)) for name, layer in model.layers.items()]
-    was_training = model.training
-    model.eval()
     try:
-        with no_grad():
-            out = model.forward(xp.zeros(size, dtype=model.dtype))
+        yield shapes
     finally:
-        model.train(was_training)
         for handle in handles:
             handle.remove()
-    rows = [("input", "", str(size), "")]
+
+
+def output_shapes(model, input_size):
+    """``{layer name: output shape}`` of one forward pass on zeros of ``input_size`` ((C, H, W), a batch
+    of one, or (N, C, H, W)), as :func:`recording_output_shapes` notes them: only the layers the pass
+    calls, in the order they run. The pass runs in eval mode inside ``no_grad()``; the model's mode is
+    restored afterwards."""
+    size = _batch(input_size)
+    xp = backend.xp_for(model.device)
+    was_training = model.training
+    model.eval()             # a dropout layer in training mode would draw a mask: its random stream would move on
+    try:
+        with no_grad(), recording_output_shapes(model) as shapes:
+            model(xp.zeros(size, dtype=model.dtype))
+    finally:
+        model.train(was_training)
+    return shapes
+
+
+def summary(model, input_size):
+    """Run one forward pass on zeros of ``input_size`` ((C, H, W) or (N, C, H, W)) and
+    return a table: every layer the pass calls, in the order the model registers them, its
+    output shape (from :func:`output_shapes`) and its parameter count, then the totals."""
+    shapes = output_shapes(model, input_size)
+    logits = list(shapes.values())[-1]       # the last layer to run, the crop to the image, returns the logits
+    rows = [("input", "", str(_batch(input_size)), "")]
     for name, layer in model.layers.items():
         if name not in shapes:
             continue
@@ -42,5 +65,15 @@ def summary(model, input_size):
     line = "  ".join("{:<%d}" % w for w in widths)
     header = line.format("layer", "type", "output shape", "parameters")
     body = [line.format(*r) for r in rows]
-    return "\n".join([f"{type(model).__name__} on {tuple(out.shape)} logits", header, "-" * len(header)] + body +
+    return "\n".join([f"{type(model).__name__} on {logits} logits", header, "-" * len(header)] + body +
                      ["-" * len(header), f"total parameters: {total:,}   trainable: {trainable:,}"])
+
+
+def _batch(input_size):
+    """``input_size`` as (N, C, H, W): (C, H, W) becomes a batch of one."""
+    size = tuple(input_size)
+    if len(size) == 3:
+        size = (1,) + size
+    if len(size) != 4:
+        raise InputError(f"input_size must be (C, H, W) or (N, C, H, W), got {tuple(input_size)}")
+    return size

@@ -1,5 +1,6 @@
 """What SGD and Adam share: the parameters they update, the learning rate, their state."""
 from .. import backend
+from ..errors import InputError
 
 
 class Optimizer:
@@ -12,7 +13,7 @@ class Optimizer:
 
     def __init__(self, model, lr, weight_decay=0.0):
         if lr <= 0:
-            raise ValueError(f"learning rate must be positive, got {lr}")
+            raise InputError(f"learning rate must be positive, got {lr}")
         self.model, self.lr, self.base_lr, self.weight_decay = model, lr, lr, weight_decay
         self.state = {}
         self.steps = 0
@@ -51,6 +52,6 @@ class Optimizer:
                 continue
             name, buf = key.rsplit("/", 1)
             if name not in names:
-                raise ValueError(f"optimizer state has a buffer for {name!r}, which the model does not train")
+                raise InputError(f"optimizer state has a buffer for {name!r}, which the model does not train")
             self.state.setdefault(name, {})[buf] = backend.to_device(value, device)
         self.steps, self.lr = int(state["steps"]), float(state["lr"])

@@ -1,4 +1,5 @@
 """Learning-rate schedules: the factor by which the base rate is multiplied at iteration ``t``."""
+from ..errors import InputError
 
 
 def constant(t, total):
@@ -23,6 +24,6 @@ SCHEDULES = {"constant": constant, "step": step, "poly": poly}
 def set_lr(optimizer, schedule, t, total):
     """Set ``optimizer.lr`` to the base rate times the schedule's factor at iteration ``t``."""
     if schedule not in SCHEDULES:
-        raise ValueError(f"unknown schedule {schedule!r}; expected one of {sorted(SCHEDULES)}")
+        raise InputError(f"unknown schedule {schedule!r}; expected one of {sorted(SCHEDULES)}")
     optimizer.lr = optimizer.base_lr * SCHEDULES[schedule](t, total)
     return optimizer.lr

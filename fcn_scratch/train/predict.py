@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..data import NoteOnce, read_image, resize_image, resize_labels, save_mask
+from ..errors import InputError
 from ..grad_mode import no_grad
 from ..viz import save_overlay
 
@@ -50,7 +51,7 @@ def predict_files(model, files, names, out, preprocessing, longer_side=None, tra
     for f, name in zip(files, names):
         try:
             picture = read_image(f)
-        except (OSError, ValueError) as exc:
+        except (OSError, InputError) as exc:
             failures.append((f, str(exc)))
             print_fn(f"{f}: skipped: {exc}")
             continue

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from .. import backend
 from ..checkpoint import read_checkpoint
-from ..data import (Compose, DataLoader, Preprocessing, RandomCropOrPad, RandomHorizontalFlip, check_files,
-                    make_dataset)
+from ..data import Compose, DataLoader, Preprocessing, RandomCropOrPad, RandomHorizontalFlip, check_files, make_dataset
+from ..errors import InputError
 from ..models import NAMES as MODEL_NAMES
 from ..models import build
 from ..optim import SGD, Adam
@@ -67,7 +67,7 @@ def run_training(options, print_fn=print):
     o = options
     backend.xp_for(o.device)
     if o.model not in MODEL_NAMES:
-        raise ValueError(f"unknown model {o.model!r}; expected one of {', '.join(MODEL_NAMES)}")
+        raise InputError(f"unknown model {o.model!r}; expected one of {', '.join(MODEL_NAMES)}")
     # the options and the split lists first: quick to check, and wrong whatever the run folder holds
     train_set = make_dataset(o.data, o.split, o.train_size, o.image_size, o.num_classes, o.seed)
     val_set = make_dataset(o.data, o.val_split, o.val_size, o.image_size, o.num_classes, o.seed)

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..errors import InputError
+
 RUN_FILES = ("best.npz", "last.npz", "interrupted.npz", "metrics.jsonl", "results.json", "curves.png",
              "confusion.png", "predictions.png")
 LOCK = ".lock"
@@ -32,7 +34,7 @@ def files_to_replace(out, resume=None, overwrite=False):
     """Check ``out`` before training writes anything there; returns the files ``overwrite`` will replace.
 
     A folder that holds a run is refused, unless ``resume`` is a checkpoint of that very run (the run
-    goes on, nothing is replaced) or ``overwrite`` is set. The refusal is a ValueError naming the
+    goes on, nothing is replaced) or ``overwrite`` is set. The refusal is an InputError naming the
     ways on, a checkpoint to resume only where one exists.
     """
     out = Path(out)
@@ -42,7 +44,7 @@ def files_to_replace(out, resume=None, overwrite=False):
     if existing and not overwrite:
         resumable = [name for name in ("interrupted.npz", "last.npz") if name in existing]
         resume_hint = f", --resume {out / resumable[0]} to continue it" if resumable else ""
-        raise ValueError(f"{out} already holds a run ({', '.join(existing)}); pass --overwrite to replace it"
+        raise InputError(f"{out} already holds a run ({', '.join(existing)}); pass --overwrite to replace it"
                          f"{resume_hint}, or choose another --out")
     return existing
 
@@ -57,13 +59,13 @@ def remove_run_files(out, names):
 def hold_run_folder(out):
     """Within the block, this process alone writes the run folder ``out`` (created if missing).
 
-    Another run holding it is a one-line ValueError naming its process. The lock is released when
+    Another run holding it is a one-line InputError naming its process. The lock is released when
     the block ends, by an error or Ctrl-C too; a folder the block created is removed again if it is
     left empty (a start that failed leaves the disk as it found it).
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; expected a folder for the run")
+        raise InputError(f"--out {out} is a file; expected a folder for the run")
     created = [folder for folder in (out, *out.parents) if not folder.exists()]
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -90,13 +92,13 @@ def _acquire(lock, attempts=3):
             if holder is None:                  # released between our two looks: try again
                 continue
             if _alive(holder):
-                raise ValueError(_busy(lock, holder)) from None
+                raise InputError(_busy(lock, holder)) from None
             _take_over(lock, holder)
             continue
         with os.fdopen(fd, "w") as f:
             f.write(record)
         return
-    raise ValueError(f"{lock.parent} is being locked by other runs starting at the same time; try again")
+    raise InputError(f"{lock.parent} is being locked by other runs starting at the same time; try again")
 
 
 def _holder(lock, patience=1.0):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .. import backend
 from ..checkpoint import copy_checkpoint, load_into, read_extras, read_header, save_checkpoint
+from ..errors import InputError
 from ..layers import SoftmaxCrossEntropy
 from ..optim import set_lr
 from .evaluate import evaluate
@@ -277,5 +278,5 @@ def read_history(path, print_fn=print):
             if number == len(lines):
                 print_fn(f"note: the last line of {path} was cut short and is dropped")
                 break
-            raise ValueError(f"{path}, line {number}, is not a JSON record ({exc})") from None
+            raise InputError(f"{path}, line {number}, is not a JSON record ({exc})") from None
     return records

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import Preprocessing
+from ..errors import InputError
 from ..files import refuse_overwrite, save_npz, write_atomically
 from .read import ABOUT_KEY, open_weights
 
@@ -23,11 +24,11 @@ def export(checkpoint_path, out, overwrite=False):
     or ``.npz`` (arrays only). Returns ``{name: shape}`` of what was written."""
     checkpoint_path, out = Path(checkpoint_path), Path(out)
     if out.suffix.lower() not in FORMATS:
-        raise ValueError(f"{out}: cannot tell the format from {out.suffix!r}; name it .safetensors or .npz")
+        raise InputError(f"{out}: cannot tell the format from {out.suffix!r}; name it .safetensors or .npz")
     refuse_overwrite(out, overwrite)
     with open_weights(checkpoint_path) as weights:
         if not weights.about:
-            raise ValueError(f"{checkpoint_path} is not an fcn-scratch checkpoint (it does not say which model "
+            raise InputError(f"{checkpoint_path} is not an fcn-scratch checkpoint (it does not say which model "
                              "it holds)")
         arrays = {name: np.ascontiguousarray(weights.read(name), dtype=np.float32) for name in weights.shapes}
     about = {"model": weights.about["model"], "config": weights.about["config"],

@@ -1,8 +1,9 @@
 """Does a file fit a model? One line that says what does not."""
+from ..errors import InputError
 
 
 def check_fit(key_map, file_shapes, file_label, model_label):
-    """Raise a one-line ValueError unless the file has every parameter ``key_map`` needs, each with
+    """Raise a one-line InputError unless the file has every parameter ``key_map`` needs, each with
     the shape it needs, and nothing the map neither reads nor reads past.
 
     The line counts the missing, unexpected and mis-shaped keys and names the first of each:
@@ -23,7 +24,7 @@ def check_fit(key_map, file_shapes, file_label, model_label):
                 for kind, keys in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped))
                 if keys]
     if problems:
-        raise ValueError(f"{file_label} does not fit {model_label}: {', '.join(problems)}")
+        raise InputError(f"{file_label} does not fit {model_label}: {', '.join(problems)}")
 
 
 def _label(key, name):

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from ..checkpoint import save_checkpoint
 from ..data import CAFFE_VGG, PRESETS, TORCHVISION_IMAGENET, VOC_CLASSES, Preprocessing
+from ..errors import InputError
+from ..files import refuse_overwrite
 from ..functional import no_init
 from ..models import build
-from ..files import refuse_overwrite
 from .fit import check_fit
 from .key_maps import key_map, recognize
 from .read import open_weights
@@ -53,7 +54,7 @@ def import_weights(src, model_name, out, num_classes=None, class_names=None, pre
     refuse_overwrite(out, overwrite)
     if isinstance(preprocessing, str):
         if preprocessing not in PRESETS:
-            raise ValueError(f"unknown preprocessing {preprocessing!r}; expected one of {sorted(PRESETS)}")
+            raise InputError(f"unknown preprocessing {preprocessing!r}; expected one of {sorted(PRESETS)}")
         preprocessing = PRESETS[preprocessing]
     with open_weights(src) as weights:
         family = recognize(weights.shapes)

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ..errors import InputError
+
 FAMILIES = ("pytorch-fcn", "torchvision-vgg16", "timm-vgg16")
 
 # The classifiers' fc6 and fc7 (prefixes of their keys), their ImageNet layer, and whether
@@ -54,13 +56,13 @@ class KeyMap:
 
 
 def recognize(keys):
-    """The family of a file from its keys, or a one-line ValueError naming the first few."""
+    """The family of a file from its keys, or a one-line InputError naming the first few."""
     keys = set(keys)
     if "conv1_1.weight" in keys:
         return "pytorch-fcn"
     if "features.0.weight" in keys:
         return "timm-vgg16" if "pre_logits.fc1.weight" in keys else "torchvision-vgg16"
-    raise ValueError(f"the keys are none of pytorch-fcn's (conv1_1.weight, ...), torchvision's or timm's VGG16 "
+    raise InputError(f"the keys are none of pytorch-fcn's (conv1_1.weight, ...), torchvision's or timm's VGG16 "
                      f"(features.0.weight, ...); the file has {', '.join(sorted(keys)[:4]) or 'no arrays'}"
                      f"{', ...' if len(keys) > 4 else ''}")
 
@@ -71,7 +73,7 @@ def key_map(family, model_shapes):
         return KeyMap(family, {name: Source(name, shape, shape) for name, shape in model_shapes.items()},
                       optional=frozenset(name for name in model_shapes if name.startswith("upscore")))
     if family not in CLASSIFIERS:
-        raise ValueError(f"unknown key family {family!r}; expected one of {FAMILIES}")
+        raise InputError(f"unknown key family {family!r}; expected one of {FAMILIES}")
     classifier = CLASSIFIERS[family]
     sources = {}
     for conv, index in _features_indices(model_shapes).items():

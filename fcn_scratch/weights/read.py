@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from ..checkpoint import FORMAT
+from ..errors import InputError
 
 # The safetensors metadata entry in which an fcn-scratch export describes its model (JSON).
 ABOUT_KEY = "fcn-scratch"
@@ -56,7 +57,7 @@ def open_weights(path):
         raise FileNotFoundError(f"weights file not found: {path}")
     suffix = ".pth" if path.name.endswith(".pth.tar") else path.suffix.lower()
     if suffix not in READERS:
-        raise ValueError(f"{path}: unknown weights format {path.suffix!r}; expected .safetensors, .npz, .pth or .pt")
+        raise InputError(f"{path}: unknown weights format {path.suffix!r}; expected .safetensors, .npz, .pth or .pt")
     closing = ExitStack()
     try:
         return READERS[suffix](path, closing)
@@ -72,7 +73,7 @@ def _open_safetensors(path, closing):
         shapes = {name: tuple(handle.get_slice(name).get_shape()) for name in handle.keys()}
         metadata = handle.metadata() or {}
     except SafetensorError as exc:
-        raise ValueError(f"{path} is not a readable safetensors file: {exc}") from None
+        raise InputError(f"{path} is not a readable safetensors file: {exc}") from None
     about = json.loads(metadata[ABOUT_KEY]) if ABOUT_KEY in metadata else {}
     return WeightsFile(path, shapes, about, handle.get_tensor, closing)
 
@@ -83,16 +84,16 @@ def _open_npz(path, closing):
     try:
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array, not named ones")
+            raise InputError("it holds a single array, not named ones")
         closing.enter_context(archive)
         shapes = {name: _npy_shape(archive.zip, name) for name in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path} is not a readable .npz file: {exc}") from None
+        raise InputError(f"{path} is not a readable .npz file: {exc}") from None
     if "header" not in shapes:
         return WeightsFile(path, shapes, {}, archive.__getitem__, closing)
     header = json.loads(str(archive["header"]))
     if header.get("format") != FORMAT:
-        raise ValueError(f"{path} has a header but is not an fcn-scratch checkpoint (format {header.get('format')!r})")
+        raise InputError(f"{path} has a header but is not an fcn-scratch checkpoint (format {header.get('format')!r})")
     prefix = "param/"
     params = {name[len(prefix):]: shape for name, shape in shapes.items() if name.startswith(prefix)}
     about = {key: header[key] for key in ("model", "config", "meta")}
@@ -112,15 +113,15 @@ def _open_torch(path, closing):
     try:
         import torch
     except ImportError:
-        raise ValueError(f"{path} is a PyTorch file and PyTorch is not installed here; convert it to safetensors "
+        raise InputError(f"{path} is a PyTorch file and PyTorch is not installed here; convert it to safetensors "
                          f"where PyTorch is, then import that: {_conversion(path)}") from None
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
-        raise ValueError(f"{path} holds more than tensors (a whole pickled model?) or is not a PyTorch file; "
+        raise InputError(f"{path} holds more than tensors (a whole pickled model?) or is not a PyTorch file; "
                          "torch.load(weights_only=True) refuses it: save the model's state_dict() instead") from None
     except (RuntimeError, EOFError, OSError) as exc:
-        raise ValueError(f"{path} is not a readable PyTorch file (truncated or corrupt?): "
+        raise InputError(f"{path} is not a readable PyTorch file (truncated or corrupt?): "
                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     tensors = _state_dict(loaded, path, torch.Tensor)
     shapes = {name: tuple(t.shape) for name, t in tensors.items()}
@@ -146,7 +147,7 @@ def _state_dict(loaded, path, tensor_type):
         what = f"a dict without tensors (keys: {', '.join(map(str, list(loaded)[:6]))})"
     else:
         what = f"a {type(loaded).__name__}"
-    raise ValueError(f"{path} holds {what}, not a state dict of tensors (nor one under 'state_dict' or "
+    raise InputError(f"{path} holds {what}, not a state dict of tensors (nor one under 'state_dict' or "
                      "'model_state_dict')")
 
 

@@ -1,47 +1,74 @@
-"""The in-place softmax cross-entropy (fast/softmax_in_place.py), held to the textbook route."""
+"""The in-place softmax cross-entropy (fast/softmax_in_place.py) and the loss's route
+(fast/softmax_cross_entropy.py), held to the textbook definitions."""
 import numpy as np
 import pytest
 
 from fcn_scratch import fast
 from fcn_scratch.fast import softmax_in_place
-from fcn_scratch.layers import SoftmaxCrossEntropy, log_softmax, softmax
+from fcn_scratch.functional import log_softmax, log_softmax_at_labels, softmax, softmax_minus_onehot
+from fcn_scratch.layers import SoftmaxCrossEntropy
 from tests.helpers import host, on
 
 
-def test_the_functions_equal_the_formulas(device, rng):
+def test_the_definitions_equal_the_formulas(device, rng):
     logits = on(device, rng.standard_normal((2, 5, 4, 6)) * 3)
     labels = on(device, rng.integers(0, 5, (2, 4, 6)))
-    expected = np.take_along_axis(host(log_softmax(logits)), host(labels)[:, None], axis=1)[:, 0]
-    log_p_label, probs = softmax_in_place.log_softmax_at_labels(logits, labels)
-    np.testing.assert_allclose(host(log_p_label), expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(host(probs), host(softmax(logits)), rtol=1e-12, atol=1e-15)
+    log_p_label, probs = log_softmax_at_labels(logits, labels)
+    p = np.exp(host(logits)) / np.exp(host(logits)).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(host(probs), p, rtol=1e-12)
+    np.testing.assert_allclose(host(log_p_label), np.log(np.take_along_axis(p, host(labels)[:, None], 1)[:, 0]),
+                               rtol=1e-12)
     scale = on(device, rng.random((2, 4, 6)))
-    onehot = np.arange(5).reshape(1, -1, 1, 1) == host(labels)[:, None]
-    expected_grad = (host(probs) - onehot) * host(scale)[:, None]
-    grad = softmax_in_place.softmax_minus_onehot(probs, labels, scale)
-    assert grad is probs                                   # written over the probabilities
-    np.testing.assert_allclose(host(grad), expected_grad, rtol=1e-12, atol=1e-15)
+    grad = host(softmax_minus_onehot(probs, labels, scale))
+    expected = p.copy()
+    for n, y, x in np.ndindex(2, 4, 6):
+        expected[n, int(host(labels)[n, y, x]), y, x] -= 1
+    np.testing.assert_allclose(grad, expected * host(scale)[:, None], rtol=1e-12, atol=1e-15)
+
+
+def test_in_place_equals_the_definitions(device, rng):
+    logits = on(device, rng.standard_normal((2, 5, 4, 6)) * 3)
+    labels = on(device, rng.integers(0, 5, (2, 4, 6)))
+    expected_log_p, expected_probs = log_softmax_at_labels(logits, labels)
+    probs, log_p_label = on(device, np.empty((2, 5, 4, 6))), on(device, np.empty((2, 4, 6)))
+    softmax_in_place.log_softmax_at_labels_in_place(logits, labels, log_p_label, probs)
+    np.testing.assert_allclose(host(log_p_label), host(expected_log_p), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(host(probs), host(softmax(logits)), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(host(log_softmax(logits)), np.log(host(expected_probs)), rtol=1e-12, atol=1e-12)
+    scale = on(device, rng.random((2, 4, 6)))
+    expected_grad = host(softmax_minus_onehot(probs, labels, scale))
+    softmax_in_place.softmax_minus_onehot_in_place(probs, labels, scale)      # written over the probabilities
+    np.testing.assert_allclose(host(probs), expected_grad, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("grad_loss", [1.0, 0.25])
-def test_in_place_equals_the_textbook(device, rng, grad_loss):
-    logits = rng.standard_normal((2, 5, 4, 6)) * 3
-    labels = rng.integers(0, 5, (2, 4, 6))
+def test_the_route_equals_the_textbook_with_the_trick_on_or_off(split_small, splits, device, rng, grad_loss):
+    logits = rng.standard_normal((3, 5, 4, 6)) * 3
+    labels = rng.integers(0, 5, (3, 4, 6))
     labels[0, 1:3] = 255
     ce = SoftmaxCrossEntropy()
     out = {}
-    for route, on_ in (("in place", True), ("textbook", False)):
-        with fast.enabled(on_, "softmax_in_place"):
+    # all tricks on; the in-place softmax off (threads only, on the CPU); all off
+    for name, switch, route in (("in place", fast.enabled(True), "fast"),
+                                ("threads", fast.enabled(False, "softmax_in_place"),
+                                 "fast" if device == "cpu" else "textbook"),   # the GPU is not split
+                                ("textbook", fast.enabled(False), "textbook")):
+        with switch:
             loss = ce(on(device, logits.copy()), on(device, labels))
             assert ce.cache[0] == route
-            out[on_] = (loss, host(ce.backward(grad_loss)))
-    assert out[True][0] == pytest.approx(out[False][0], rel=1e-12)
-    np.testing.assert_allclose(out[True][1], out[False][1], rtol=1e-12, atol=1e-15)
+            out[name] = (loss, host(ce.backward(grad_loss)))
+    assert out["in place"][0] == pytest.approx(out["textbook"][0], rel=1e-12)
+    np.testing.assert_allclose(out["in place"][1], out["textbook"][1], rtol=1e-12, atol=1e-15)
+    # the definitions on each part of the batch give the textbook's bits
+    assert out["threads"][0] == out["textbook"][0]
+    np.testing.assert_array_equal(out["threads"][1], out["textbook"][1])
+    assert device == "cuda" or max(splits) == 3
 
 
-def test_in_place_route_uses_up_its_cache(rng):
+def test_the_fast_route_uses_up_its_cache(rng):
     ce = SoftmaxCrossEntropy()
     ce(rng.standard_normal((1, 3, 2, 2)), np.zeros((1, 2, 2), np.int64))
+    assert ce.cache[0] == "fast"
     ce.backward()
     with pytest.raises(RuntimeError, match="backward called before forward"):
         ce.backward()
