@@ -14,7 +14,11 @@ crash mid-save leaves the previous checkpoint.
 """
 import contextlib
 import json
+import lzma
 import shutil
+import tokenize
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +28,18 @@ from . import backend
 from .errors import InputError
 from .files import save_npz, write_atomically
 from .functional import no_init
-from .models import build
+from .models import build, check_config
 
 FORMAT = "fcn-scratch-checkpoint"
+# What np.load raises for a file that is no .npz, or one cut short: BadZipFile; EOFError (an empty file);
+# ValueError (bytes it takes for a pickle, which allow_pickle=False refuses; a lone .npy it cannot read);
+# tokenize's TokenError (an old-style .npy header NumPy's parser cannot read). An OSError there comes from
+# the file system, not from the file's bytes, and stays one.
+NOT_NPZ = (zipfile.BadZipFile, EOFError, ValueError, tokenize.TokenError)
+# ...and what reading an array of one raises: its bytes altered (CRC, zlib, bz2's OSError, lzma), its offset
+# outside the file (OSError), a member zipfile cannot read (RuntimeError: encrypted; NotImplementedError, one
+# too: compressed by a method it lacks).
+DAMAGED_ARRAY = NOT_NPZ + (zlib.error, lzma.LZMAError, OSError, RuntimeError)
 # Parameters written under an earlier name: FCN-32s's final upsampling took pytorch-fcn's name, "upscore".
 RENAMED = {"upscore32.weight": "upscore.weight"}
 
@@ -65,6 +78,27 @@ def read_header(path):
         return _header(path, archive)
 
 
+def parse_header(path, text, kind="checkpoint", where="its header", format_name=FORMAT):
+    """``text``, the JSON in which the file ``path`` says what it holds, as a dict with a model name, a
+    configuration and meta (and the format ``format_name``, unless None); one InputError line naming the
+    file and the fault otherwise. ``kind`` and ``where``, for that line: what the file is, where the text is."""
+    try:
+        header = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not an fcn-scratch {kind}: {where} is not JSON ({exc})") from None
+    if not isinstance(header, dict):
+        raise InputError(f"{path} is not an fcn-scratch {kind}: {where} is not a JSON object")
+    if format_name is not None and header.get("format") != format_name:
+        raise InputError(f"{path} is not an fcn-scratch {kind} (format {header.get('format')!r})")
+    header.setdefault("meta", {})
+    for key, type_, expected in (("model", str, "a model name"), ("config", dict, "a JSON object"),
+                                 ("meta", dict, "a JSON object")):
+        if not isinstance(header.get(key), type_):
+            entry = f"has no {key!r} entry" if key not in header else f"has a {key!r} entry that is not {expected}"
+            raise InputError(f"{path} is a damaged {kind}: {where} {entry}")
+    return header
+
+
 def read_extras(path, *keys):
     """``{key: array}`` of the named ``extra`` arrays of a checkpoint (those it has), without its weights."""
     path = Path(path)
@@ -97,18 +131,23 @@ def _open(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
         archive = np.load(path, allow_pickle=False)
-    except Exception as exc:
+    except NOT_NPZ as exc:
         raise _unreadable(path, exc) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _unreadable(path, "it holds a single array, not named ones")
     with archive:
         yield archive
 
 
 def _array(path, archive, key):
-    """One array of an open checkpoint; a member cut short or damaged is one InputError line."""
+    """One array of an open checkpoint; a member cut short, damaged or not an array is one InputError line."""
     try:
-        return archive[key]
-    except Exception as exc:
+        value = archive[key]
+    except DAMAGED_ARRAY as exc:
         raise _unreadable(path, exc) from None
+    if not isinstance(value, np.ndarray):           # NumPy hands over a member that is no .npy as its bytes
+        raise _unreadable(path, f"its member {key!r} is not a .npy array")
+    return value
 
 
 def _unreadable(path, exc):
@@ -116,26 +155,10 @@ def _unreadable(path, exc):
 
 
 def _header(path, archive):
-    """The header of an open checkpoint, checked: a JSON object of our format with a model name, a
-    configuration and meta."""
+    """The header of an open checkpoint, checked (:func:`parse_header`)."""
     if "header" not in archive.files:
         raise InputError(f"{path} is not an fcn-scratch checkpoint: it has no header")
-    text = str(_array(path, archive, "header"))
-    try:
-        header = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not an fcn-scratch checkpoint: its header is not JSON ({exc})") from None
-    if not isinstance(header, dict):
-        raise InputError(f"{path} is not an fcn-scratch checkpoint: its header is not a JSON object")
-    if header.get("format") != FORMAT:
-        raise InputError(f"{path} is not an fcn-scratch checkpoint (format {header.get('format')!r})")
-    header.setdefault("meta", {})
-    for key, kind, expected in (("model", str, "a model name"), ("config", dict, "a JSON object"),
-                                ("meta", dict, "a JSON object")):
-        if not isinstance(header.get(key), kind):
-            entry = f"has no {key!r} entry" if key not in header else f"has a {key!r} entry that is not {expected}"
-            raise InputError(f"{path} is a damaged checkpoint: its header {entry}")
-    return header
+    return parse_header(path, str(_array(path, archive, "header")))
 
 
 def load_model(path, device="cpu", dtype=None):
@@ -145,9 +168,10 @@ def load_model(path, device="cpu", dtype=None):
     """
     ckpt = read_checkpoint(path)
     try:
+        check_config(ckpt.model_name, ckpt.config)
         with no_init():                 # every parameter comes from the file: no random draw, no second copy
             model = build(ckpt.model_name, **ckpt.config, dtype=dtype)
-    except (TypeError, ValueError) as exc:
+    except InputError as exc:
         raise InputError(f"{ckpt.path} describes no model this version builds: {exc}") from None
     _load_state(model, ckpt)
     ckpt.state.clear()                  # the model holds the arrays now

@@ -5,9 +5,6 @@ can fix (a missing file, a bad argument or data folder, no GPU) are printed as
 one line, not a traceback; anything else is a bug and keeps its traceback.
 """
 import argparse
-import errno
-import json
-import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -155,55 +152,27 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from .checkpoint import load_model
-    from .data import DataLoader, Preprocessing, check_files, make_dataset
-    from .files import refuse_overwrite
-    from .train import evaluate, format_metrics
-    from .train.recipe import DEFAULTS
+    from .train import evaluate_checkpoint
 
-    checkpoint = Path(args.checkpoint)
-    out = Path(args.out) if args.out else checkpoint.with_name(f"eval_{checkpoint.stem}_{args.split}.json")
-    if out.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(out))
-    refuse_overwrite(out, args.overwrite)           # before the work, not after it
-    model, ckpt = load_model(checkpoint, args.device)
-    num_classes = model.num_classes if args.num_classes is None else args.num_classes
-    image_size = args.image_size or ckpt.meta.get("image_size", DEFAULTS["image_size"])
-    dataset = make_dataset(args.data, args.split, args.size, image_size, num_classes, args.seed)
-    if dataset.num_classes != model.num_classes:
-        raise InputError(f"the data has {dataset.num_classes} classes but the model predicts {model.num_classes}")
-    check_files({args.split: dataset})
-    loader = DataLoader(dataset, args.batch_size, preprocessing=Preprocessing.from_meta(ckpt.meta))
-    metrics, _ = evaluate(model, loader, print_fn=print)
-    print(f"{ckpt.model_name} from {checkpoint} on {args.data} / {args.split} ({len(dataset)} images)")
-    print(format_metrics(metrics, model.class_names))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"checkpoint": str(checkpoint), "data": args.data, "split": args.split,
-                               **metrics}, indent=2))
-    print(f"wrote {out}")
+    evaluate_checkpoint(args.checkpoint, args.data, args.split, size=args.size, image_size=args.image_size,
+                        num_classes=args.num_classes, seed=args.seed, batch_size=args.batch_size, device=args.device,
+                        out=args.out, overwrite=args.overwrite)
     return 0
 
 
 def cmd_predict(args):
     from .checkpoint import load_model
-    from .data import IMAGE_SUFFIXES, Preprocessing
-    from .train import predict_files
+    from .data import Preprocessing
+    from .train import image_files, output_names, predict_files
 
     model, ckpt = load_model(args.checkpoint, args.device)
-    files = []
-    for item in map(Path, args.images):
-        if item.is_dir():
-            files += sorted(f for f in item.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
-        else:
-            files.append(item)
-    if not files:
-        raise InputError(f"no images found in {', '.join(args.images)}")
+    files = image_files(args.images)
     trained_at = ckpt.meta.get("image_size")
     if args.resize and trained_at is None:
         raise InputError(f"{args.checkpoint} does not record its training image size; predict without --resize")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    failures = predict_files(model, files, _output_names(files), out, Preprocessing.from_meta(ckpt.meta),
+    failures = predict_files(model, files, output_names(files), out, Preprocessing.from_meta(ckpt.meta),
                              trained_at if args.resize else None, trained_at)
     print(f"wrote {2 * (len(files) - len(failures))} files to {out}/")
     if failures:
@@ -211,22 +180,6 @@ def cmd_predict(args):
               + ", ".join(str(f) for f, _ in failures), file=sys.stderr)
         return 1
     return 0
-
-
-def _output_names(files):
-    """A distinct name for each input image: its stem, or with its folders where stems repeat
-    (``a/x.png`` and ``b/x.png`` give ``a_x`` and ``b_x``)."""
-    stems = [f.stem for f in files]
-    names = []
-    for f in files:
-        if stems.count(f.stem) == 1:
-            names.append(f.stem)
-        else:
-            names.append("_".join(f.with_suffix("").parts[-2:]) if len(f.parts) > 1 else f.stem)
-    for i, name in enumerate(names):
-        if names.count(name) > 1:
-            names[i] = f"{name}_{i + 1}"
-    return names
 
 
 def cmd_summary(args):

@@ -34,9 +34,9 @@ downsamples, cheap and with a large view, then a *decoder* that brings the
 answer back up to full resolution (FCN's upsampling layers and skips,
 lessons 3 and 7).
 
-The layers here run their textbook routes, the code described above: the
-speed tricks of ``fcn_scratch.fast`` are switched off around the lesson
-(lesson 1, section 5, switches them on and shows they change no number).
+What runs here is the pooling described above: ``main`` turns the tricks of
+``fcn_scratch.fast`` off, so ``MaxPool2d`` takes its textbook route, not the
+running maximum of ``fast/running_max.py`` that gives the same numbers faster.
 
 Run: python lessons/02_downsampling.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)

@@ -42,9 +42,9 @@ score there is scaled by the same weight, so the argmax is unchanged; only
 the softmax is less sure near the image border. The "bilinear x4" picture's
 darker frame is the same thing at f = 4 (crop 2: 0.62 and 0.88).
 
-The layers here run their textbook routes, the code described above: the
-speed tricks of ``fcn_scratch.fast`` are switched off around the lesson
-(lesson 1, section 5, switches them on and shows they change no number).
+What runs here is the col2im described above: ``main`` turns the tricks of
+``fcn_scratch.fast`` off, among them ``phases``, which computes the same
+transposed convolution as a small convolution and a reshuffle of its output.
 
 Run: python lessons/03_upsampling.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)

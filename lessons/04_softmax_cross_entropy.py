@@ -18,9 +18,10 @@ overflowing (the log-sum-exp trick). The gradient is beautifully simple:
 The figure shows a net that is roughly right: sure inside the shapes, unsure
 at their boundaries, and the gradient pushing hardest exactly there.
 
-The layers here run their textbook routes, the code described above: the
-speed tricks of ``fcn_scratch.fast`` are switched off around the lesson
-(lesson 1, section 5, switches them on and shows they change no number).
+What runs here is ``fcn_scratch.functional.log_softmax_at_labels`` and
+``softmax_minus_onehot``, the formulas above: ``main`` turns the tricks of
+``fcn_scratch.fast`` off, among them the softmax computed in place
+(``fast/softmax_in_place.py``), which agrees with them to float rounding.
 
 Run: python lessons/04_softmax_cross_entropy.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)

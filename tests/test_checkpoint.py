@@ -1,11 +1,16 @@
 import json
 import os
 
+import zipfile
+
 import numpy as np
 import pytest
 
+import fcn_scratch.checkpoint
 from fcn_scratch.checkpoint import load_into, load_model, read_checkpoint, read_header, save_checkpoint
+from fcn_scratch.errors import InputError
 from fcn_scratch.models import build
+from tests.weights.synthetic import DAMAGE, damaged_npz
 
 CONFIG = dict(widths=(2, 3, 3, 4, 4), convs_per_block=1, fc_channels=4)
 
@@ -129,3 +134,88 @@ def test_the_header_alone_is_read_without_the_weights(tmp_path):
     path.write_bytes(b"garbage")
     with pytest.raises(ValueError, match="c.npz is not a readable checkpoint"):
         read_header(path)
+
+
+
+FCN8S_KEYS = ("at_once, class_names, conv1_padding, convs_per_block, dropout, fc6_kernel, fc6_padding, fc_channels, "
+              "in_channels, learn_final_upsampling, num_classes, widths")
+
+
+@pytest.mark.parametrize("model_name, config, fault", [
+    ("fcn8s", {"num_classes": 3, "wings": 2}, "fcn8s takes no 'wings'"),
+    ("fcn8s", {"widths": [2, 3, 3, 4, 4]}, "fcn8s needs 'num_classes'"),
+    ("fcn8s", {"num_classes": 3, "dtype": "float16", "rng": 0}, "fcn8s takes no 'dtype', 'rng'"),
+    ("fcn32s", {"at_once": False}, "fcn32s takes no 'at_once' and needs 'num_classes'"),
+])
+def test_a_configuration_key_the_model_does_not_take_or_needs_is_named_before_building(tmp_path, model_name, config,
+                                                                                        fault):
+    path = with_header(tmp_path / "c.npz", {"format": "fcn-scratch-checkpoint", "model": model_name, "config": config})
+    keys = FCN8S_KEYS.replace("at_once, ", "") if model_name == "fcn32s" else FCN8S_KEYS
+    with pytest.raises(InputError) as info:
+        load_model(path)
+    assert str(info.value) == f"{path} describes no model this version builds: {fault} (its configuration keys: {keys})"
+
+
+def test_a_paper_nets_name_fills_the_keys_its_configuration_leaves_out(tmp_path):
+    net = build("fcn8s-vgg16", widths=(2, 3, 3, 4, 4), fc_channels=4)         # 21 classes, from the name
+    path = with_header(tmp_path / "c.npz", {"format": "fcn-scratch-checkpoint", "model": "fcn8s-vgg16",
+                                            "config": {"widths": [2, 3, 3, 4, 4], "fc_channels": 4}},
+                       **{f"param/{k}": v for k, v in net.state_dict().items()})
+    loaded, _ = load_model(path)
+    assert loaded.num_classes == 21 and loaded.config["conv1_padding"] == 100
+
+
+def test_a_bug_while_building_keeps_its_traceback(tmp_path, monkeypatch):
+    path = save_checkpoint(tmp_path / "c.npz", model())
+
+    def broken(name, **config):
+        raise TypeError("a bug in build")
+
+    monkeypatch.setattr(fcn_scratch.checkpoint, "build", broken)
+    with pytest.raises(TypeError, match="a bug in build"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_every_kind_of_damage_is_one_line_naming_the_file(tmp_path, kind):
+    path = damaged_npz(save_checkpoint(tmp_path / "c.npz", model()), tmp_path / "d.npz", kind)
+    with pytest.raises(InputError) as info:
+        load_model(path)
+    message = str(info.value)
+    assert message.startswith(f"{path} is not a readable checkpoint (truncated or corrupt?): ") and "\n" not in message
+
+
+def test_a_single_array_or_a_member_that_is_no_array_is_one_line(tmp_path):
+    np.save(tmp_path / "one.npy", np.ones(3))
+    (tmp_path / "one.npy").rename(tmp_path / "one.npz")
+    with pytest.raises(InputError, match="one.npz is not a readable checkpoint .*: it holds a single array"):
+        load_model(tmp_path / "one.npz")
+    path = save_checkpoint(tmp_path / "c.npz", model())
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    members["param/fc6.weight.npy"] = b"not an array"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, member in members.items():
+            z.writestr(name, member)
+    with pytest.raises(InputError, match="c.npz is not a readable checkpoint .*: its member 'param/fc6.weight' is "
+                                         "not a .npy array"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("where, error", [
+    ("opening", AttributeError("a bug")),
+    ("opening", PermissionError(13, "Permission denied")),
+    ("reading an array", AttributeError("a bug")),
+])
+def test_a_bug_or_a_file_systems_error_while_reading_keeps_its_type(tmp_path, monkeypatch, where, error):
+    """Only what a damaged file raises becomes "not a readable checkpoint"; a bug stays itself, and so does
+    an OSError from opening the file (the command line prints it as one line)."""
+    path = save_checkpoint(tmp_path / "c.npz", model())
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(*((np, "load") if where == "opening" else (np.lib.npyio.NpzFile, "__getitem__")), fail)
+    with pytest.raises(type(error)) as info:
+        load_model(path)
+    assert info.value is error

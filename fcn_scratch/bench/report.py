@@ -33,16 +33,22 @@ def step_lines(r):
     return lines
 
 
-def trick_lines(tricks):
-    """What each trick buys: the step without it alone, against all on and all off."""
-    on, off = tricks["all_on_ms"], tricks["all_off_ms"]
-    lines = ["What each trick buys (training step, ms; each row turns that trick off alone):",
-             f"{'trick':<18}{'step ms':>9}{'saves ms':>10}  what it does"]
-    for row in sorted(tricks["rows"], key=lambda row: -row["saves_ms"]):
-        lines.append(f"{row['trick']:<18}{row['step_ms']:>9.1f}{row['saves_ms']:>+10.1f}  {row['what']}")
+def _trick_rows(title, table):
+    on, off = table["all_on_ms"], table["all_off_ms"]
+    lines = [f"{title} ({table['workload']}, ms; each row turns that trick off alone):",
+             f"{'trick':<18}{'ms':>9}{'saves ms':>10}  what it does"]
+    for row in sorted(table["rows"], key=lambda row: -row["saves_ms"]):
+        lines.append(f"{row['trick']:<18}{row['ms']:>9.1f}{row['saves_ms']:>+10.1f}  {row['what']}")
     lines.append(f"{'all tricks on':<18}{on:>9.1f}")
-    lines.append(f"{'all off (textbook)':<18}{off:>9.1f}{off - on:>+10.1f}  ({off / on:.2f}x the step with them)")
+    lines.append(f"{'all off (textbook)':<18}{off:>9.1f}{off - on:>+10.1f}  ({off / on:.2f}x the time with them)")
     return lines
+
+
+def trick_lines(tricks):
+    """What each trick buys where it runs: the training step without it alone, or, for the tricks that only
+    a prediction takes, the forward under no_grad() without it; each against its own all on and all off."""
+    return (_trick_rows("What each trick buys", tricks["training"]) + [""]
+            + _trick_rows("What each inference-only trick buys", tricks["inference"]))
 
 
 def layer_lines(rows, step_ms):

@@ -13,7 +13,7 @@ from .products import replay, step_products
 from .timing import timeit_in_turns
 from .torch_reference import torch_setup
 from .tricks import trick_table, without
-from .workload import configuration, our_setup
+from .workload import configuration, our_setup, prediction
 
 
 def step_times(model, x, step, cfg, device, repeats):
@@ -23,7 +23,8 @@ def step_times(model, x, step, cfg, device, repeats):
     xp = backend.xp_for(device)
     theirs = torch_setup(cfg) if device == "cpu" else None
     products = replay(step_products(model, step, x), xp)
-    forwards, steps = [lambda: model(x)], [step, products, without(step, ("threads",))]
+    # both forwards as a prediction runs them: eval mode, nothing kept for a backward
+    forwards, steps = [prediction(model, x)], [step, products, without(step, ("threads",))]
     if theirs is not None:
         import torch
         t_model, t_x, t_step = theirs
@@ -34,9 +35,7 @@ def step_times(model, x, step, cfg, device, repeats):
         forwards.append(t_forward)
         steps.append(t_step)
         t_model.eval()
-    model.eval()
     forward = timeit_in_turns(forwards, device, repeats)
-    model.train()
     if theirs is not None:
         t_model.train()
     train = timeit_in_turns(steps, device, repeats)
@@ -84,6 +83,6 @@ def run(quick=False, device="cpu", repeats=None, **overrides):
         "machine": f"{cpu_model()}, {os.cpu_count()} cores", "numpy": np.__version__, "blas": blas_info(),
         "threads": fast.THREADS,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"), "config": {**cfg, "widths": list(cfg["widths"])},
-        "ours": ours, "torch": theirs, "tricks": trick_table(step, device, repeats), "layers": layers,
-        "naive": naive_vs_im2col(device, repeats),
+        "ours": ours, "torch": theirs, "tricks": trick_table(step, prediction(model, x), device, repeats),
+        "layers": layers, "naive": naive_vs_im2col(device, repeats),
     }

@@ -1,10 +1,11 @@
-"""What is timed: the configurations, our FCN-8s on them, a batch, and one training step; and the
-real-size workload, the paper's VGG16 FCN-8s predicting one photo-sized image."""
+"""What is timed: the configurations, our FCN-8s on them, a batch, one training step and one prediction;
+and the real-size workload, the paper's VGG16 FCN-8s predicting one photo-sized image."""
 import numpy as np
 
 from .. import backend
 from ..errors import InputError
 from ..functional import no_init
+from ..grad_mode import no_grad
 from ..layers import SoftmaxCrossEntropy
 from ..models import build
 from ..optim import SGD
@@ -61,6 +62,20 @@ def our_setup(cfg, device):
         model.backward(loss.backward(), input_grad=False)
         optimizer.step()
     return model, x, step
+
+
+def prediction(model, x):
+    """``predict()``: one forward pass of ``model`` on ``x`` as a prediction makes it, in eval mode and
+    inside ``no_grad()`` (where the inference-only tricks apply); the model is left in the mode it had."""
+    def predict():
+        training = model.training
+        model.eval()
+        try:
+            with no_grad():
+                model(x)
+        finally:
+            model.train(training)
+    return predict
 
 
 def fill_random(model, seed=0):

@@ -23,7 +23,7 @@ from ..functional import add_bias, conv_output_size, matmul
 from ..grad_mode import grad_enabled
 from . import threads
 from .flat_shifts import fill_columns
-from .im2col_into import column_shape
+from .clipped_taps import column_shape
 from .kept_buffers import shared_work_array
 from .switch import is_on
 
@@ -41,10 +41,9 @@ def applies(x, weight, stride, padding):
     n, rows, length = column_shape(x.shape, weight.shape[2:], stride, padding)
     if n * rows * length * x.dtype.itemsize > BAND_BYTES:
         return True
-    # x read, y written, the columns filled and read (threads.parts counts the work so)
+    # x read, y written, the columns filled and read, as conv2d_forward_in_bands hands them to threads.parts
     work = x.nbytes + (n * weight.shape[0] * length + n * rows * length) * x.dtype.itemsize
-    return (threads.applies(x) and n < threads.THREADS
-            and work >= threads.THREADS * threads.MIN_PART_BYTES["products"])
+    return threads.applies(x) and n < threads.THREADS == threads.paying_parts("products", work)
 
 
 def conv2d_forward_in_bands(x, weight, bias, stride, padding):

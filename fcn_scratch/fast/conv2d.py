@@ -12,7 +12,7 @@ applies, and by the definition otherwise:
 
 - the forward in bands of output rows inside ``no_grad()`` (:mod:`.bands`),
   else sample by sample: the columns filled by flat shifts (:mod:`.flat_shifts`)
-  or by clipped slices (:mod:`.im2col_into`), into the layer's kept work array
+  or by clipped slices (:mod:`.clipped_taps`), into the layer's kept work array
   (:mod:`.kept_buffers`), or into the shared one when the layer reads an image
   and fills them again in backward (:mod:`.rebuilt_columns`);
 - the weight gradient's per-sample products tall first (:mod:`.tall_first`);
@@ -29,7 +29,7 @@ from ..backend import get_array_module
 from ..functional import add_bias, matmul
 from . import bands, flipped_kernel, rebuilt_columns, tall_first, threads
 from .flat_shifts import fill_columns
-from .im2col_into import col2im_into, column_shape
+from .clipped_taps import col2im_into, column_shape
 from .kept_buffers import in_chunks, work_array
 from .switch import is_on
 

@@ -10,7 +10,7 @@ compute its docstring's formulas
 
 by the phase decomposition (:mod:`.phases`) where that trick applies, else
 sample by sample, with col2im and im2col into given arrays
-(:mod:`.im2col_into`) and the weight gradient's products tall first
+(:mod:`.clipped_taps`) and the weight gradient's products tall first
 (:mod:`.tall_first`); every part is split over threads (:mod:`.threads`).
 
 Why the numbers are the same: the phases agree with the formulas to float
@@ -22,7 +22,7 @@ arrays fill the same entries in the same order
 from ..backend import get_array_module
 from ..functional import matmul
 from . import phases, tall_first, threads
-from .im2col_into import col2im_into, im2col_into
+from .clipped_taps import col2im_into, im2col_into
 from .switch import is_on
 
 

@@ -1,6 +1,6 @@
 """Flat shifts: im2col of a small same-width stride-1 convolution as one long copy per tap and plane.
 
-It replaces :func:`fcn_scratch.fast.im2col_into.im2col_into` (one short copy per
+It replaces :func:`fcn_scratch.fast.clipped_taps.im2col_into` (one short copy per
 row and tap, clipped to the image) where the convolution has stride 1, its
 output is as wide as its input (``2 * pw == kw - 1``, as every 3x3 convolution
 padded by 1) and the maps are small: short rows make many short copies, and
@@ -12,7 +12,7 @@ input pixel, or a zero of the padding, copied once; the results are equal bit
 for bit (``tests/fast/test_flat_shifts.py``).
 """
 from ..functional import conv_output_size
-from .im2col_into import im2col_into
+from .clipped_taps import im2col_into
 from .switch import is_on
 
 # Up to this many pixels per plane the flat-shift copies are faster than a slice per tap; on larger

@@ -31,7 +31,7 @@ im2col of the small input and one transpose of the output (BENCHMARKS.md).
 from ..backend import get_array_module
 from ..functional import matmul
 from . import tall_first, threads
-from .im2col_into import col2im_into, im2col_into
+from .clipped_taps import col2im_into, im2col_into
 from .kept_buffers import shared_work_array
 from .switch import is_on
 

@@ -15,7 +15,7 @@ way (``tests/fast/test_rebuilt_columns.py``).
 from ..backend import get_array_module
 from . import threads
 from .flat_shifts import fill_columns
-from .im2col_into import column_shape
+from .clipped_taps import column_shape
 from .kept_buffers import shared_work_array
 from .switch import is_on
 

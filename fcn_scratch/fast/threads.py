@@ -95,6 +95,12 @@ def applies(x):
     return is_on("threads") and THREADS > 1 and get_array_module(x).__name__ == "numpy"
 
 
+def paying_parts(kind, nbytes):
+    """How many threads work of ``nbytes`` read and written pays for: at most one per thread, each part
+    at least ``MIN_PART_BYTES[kind]`` (one part however small the work)."""
+    return max(1, min(THREADS, nbytes // MIN_PART_BYTES[kind]))
+
+
 def parts(kind, count, *arrays, scratch_bytes=0):
     """``range(count)`` cut into contiguous slices, as even as can be: one per thread, fewer where a part
     would read and write less than ``MIN_PART_BYTES[kind]`` of ``arrays`` (all the work's arrays, whole,
@@ -103,8 +109,7 @@ def parts(kind, count, *arrays, scratch_bytes=0):
     "arithmetic", or "copies"."""
     pieces = 1
     if applies(arrays[0]):
-        size = sum(a.nbytes for a in arrays) + scratch_bytes
-        pieces = max(1, min(count, THREADS, size // MIN_PART_BYTES[kind]))
+        pieces = max(1, min(count, paying_parts(kind, sum(a.nbytes for a in arrays) + scratch_bytes)))
     bounds = [count * k // pieces for k in range(pieces + 1)]
     return [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
 

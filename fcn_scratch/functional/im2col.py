@@ -19,7 +19,7 @@ the backward pass of im2col, and the forward pass of a transposed
 convolution. The same loop over offsets adds strided slices, so no
 ``add.at`` is needed: within one offset the slices never overlap.
 
-These are the definitions. :mod:`fcn_scratch.fast.im2col_into` fills the same
+These are the definitions. :mod:`fcn_scratch.fast.clipped_taps` fills the same
 matrix without building the padded image, into a buffer kept between steps.
 """
 from ..backend import get_array_module

@@ -7,10 +7,12 @@ convolutions fill their columns a band of rows at a time
 (:mod:`fcn_scratch.fast.bands`), so memory grows with the image's maps, not
 with their column matrices.
 """
+from pathlib import Path
+
 import numpy as np
 
 from .. import backend
-from ..data import NoteOnce, read_image, resize_image, resize_labels, save_mask
+from ..data import IMAGE_SUFFIXES, NoteOnce, read_image, resize_image, resize_labels, save_mask
 from ..errors import InputError
 from ..grad_mode import no_grad
 from ..viz import save_overlay
@@ -39,6 +41,35 @@ def predict_image(model, image, preprocessing, longer_side=None):
     scale = longer_side / max(size)
     small = resize_image(image, (max(1, round(size[0] * scale)), max(1, round(size[1] * scale))))
     return resize_labels(predict_batch(model, preprocessing(small[None]))[0], size)
+
+
+def image_files(paths):
+    """The image files that ``paths`` (a list) name, in order: a file as given (:func:`predict_files`
+    reports one it cannot read), a folder's images by suffix, sorted by name, its subfolders left out.
+    Returns a list of Paths; InputError if there are none."""
+    files = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            files += sorted(f for f in item.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            files.append(item)
+    if not files:
+        raise InputError(f"no images found in {', '.join(map(str, paths))}")
+    return files
+
+
+def output_names(files):
+    """A distinct name for each image file, for :func:`predict_files`: its stem, with its folder's name
+    where stems repeat (``a/x.png`` and ``b/x.png`` give ``a_x`` and ``b_x``), numbered where still alike."""
+    files = [Path(f) for f in files]
+    stems = [f.stem for f in files]
+    names = [f"{f.parent.name}_{f.stem}" if stems.count(f.stem) > 1 and f.parent.name else f.stem for f in files]
+    for i, name in enumerate(names):
+        if names.count(name) > 1:
+            names[i] = f"{name}_{i + 1}"
+            while names[i] in names[:i]:        # an earlier image's own name: x_2.png before x.png and x.jpg
+                names[i] += f"_{i + 1}"
+    return names
 
 
 def predict_files(model, files, names, out, preprocessing, longer_side=None, trained_at=None, print_fn=print):

@@ -75,6 +75,7 @@ class Trainer:
         self._stop_requested = False
         self._started = None                # when this process began training
         self._carried_best = None           # the best.npz a run resumed from another folder brings along
+        self._best_measured = None          # (epoch, arrays) of the best epoch, when this process measured it
 
     @property
     def total_iters(self):
@@ -197,8 +198,9 @@ class Trainer:
             f.write(json.dumps(record) + "\n")
         if metrics["mean_iu"] > self.best_miu:
             self.best_miu = metrics["mean_iu"]
-            self.save("best.npz", epoch, measured={"confusion": confusion.matrix,
-                                                   "example_predictions": self._example_predictions()})
+            measured = {"confusion": confusion.matrix, "example_predictions": self._example_predictions()}
+            self.save("best.npz", epoch, measured=measured)
+            self._best_measured = epoch, measured
         self.save("last.npz", epoch)
         (self.out_dir / INTERRUPTED).unlink(missing_ok=True)      # the run has gone past it
         self.print(f"epoch {epoch}/{self.epochs}  train loss {train_loss:.4f}  val pixel acc "
@@ -226,11 +228,14 @@ class Trainer:
         return predict_batch(self.model, images)
 
     def result(self):
-        """The :class:`FitResult` of the run so far: the best epoch's measurements come from the best
-        checkpoint, wherever in this run or the one it continued they were taken."""
-        best = self.out_dir / "best.npz"
-        epoch = read_header(best)["meta"]["epoch"]
-        measured = read_extras(best, "confusion", "example_predictions")
+        """The :class:`FitResult` of the run so far: the best epoch's measurements as :meth:`end_epoch`
+        kept them, or from the best checkpoint where an earlier process (the run resumed) measured them."""
+        if self._best_measured is not None:
+            epoch, measured = self._best_measured
+        else:
+            best = self.out_dir / "best.npz"
+            epoch = read_header(best)["meta"]["epoch"]
+            measured = read_extras(best, "confusion", "example_predictions")
         return FitResult(self.history, self.elapsed(), epoch, next(h for h in self.history if h["epoch"] == epoch),
                          measured.get("confusion"), measured.get("example_predictions"),
                          self.meta.get("continued_from"))

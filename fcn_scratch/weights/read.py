@@ -14,9 +14,7 @@ and refuses everything else (and only where PyTorch is installed).
 - ``read(name)``: the array, on the host; the file keeps no reference to it, so a
   caller that drops each array after use holds one at a time.
 """
-import json
 import pickle
-import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..checkpoint import FORMAT
+from ..checkpoint import DAMAGED_ARRAY, NOT_NPZ, parse_header
 from ..errors import InputError
 
 # The safetensors metadata entry in which an fcn-scratch export describes its model (JSON).
@@ -74,7 +72,10 @@ def _open_safetensors(path, closing):
         metadata = handle.metadata() or {}
     except SafetensorError as exc:
         raise InputError(f"{path} is not a readable safetensors file: {exc}") from None
-    about = json.loads(metadata[ABOUT_KEY]) if ABOUT_KEY in metadata else {}
+    about = {}
+    if ABOUT_KEY in metadata:
+        about = _about(parse_header(path, metadata[ABOUT_KEY], "export", f"its {ABOUT_KEY!r} metadata",
+                                    format_name=None))
     return WeightsFile(path, shapes, about, handle.get_tensor, closing)
 
 
@@ -83,21 +84,43 @@ def _open_npz(path, closing):
     optimizer's ``extra/`` arrays are not weights and are left unread)."""
     try:
         archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise InputError("it holds a single array, not named ones")
-        closing.enter_context(archive)
+    except NOT_NPZ as exc:
+        raise _unreadable(path, exc) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _unreadable(path, "it holds a single array, not named ones")
+    closing.enter_context(archive)
+    # NumPy lists a member that is no .npy under its own name, and hands it over as bytes
+    foreign = [name for name in archive.zip.namelist() if not name.endswith(".npy")]
+    if foreign:
+        raise _unreadable(path, f"its member {foreign[0]!r} is not a .npy array")
+    try:
         shapes = {name: _npy_shape(archive.zip, name) for name in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path} is not a readable .npz file: {exc}") from None
+    except DAMAGED_ARRAY as exc:
+        raise _unreadable(path, exc) from None
     if "header" not in shapes:
-        return WeightsFile(path, shapes, {}, archive.__getitem__, closing)
-    header = json.loads(str(archive["header"]))
-    if header.get("format") != FORMAT:
-        raise InputError(f"{path} has a header but is not an fcn-scratch checkpoint (format {header.get('format')!r})")
+        return WeightsFile(path, shapes, {}, _reader(path, archive), closing)
+    about = _about(parse_header(path, str(_reader(path, archive)("header"))))
     prefix = "param/"
     params = {name[len(prefix):]: shape for name, shape in shapes.items() if name.startswith(prefix)}
-    about = {key: header[key] for key in ("model", "config", "meta")}
-    return WeightsFile(path, params, about, lambda name: archive[prefix + name], closing)
+    return WeightsFile(path, params, about, _reader(path, archive, prefix), closing)
+
+
+def _about(header):
+    return {key: header[key] for key in ("model", "config", "meta")}
+
+
+def _reader(path, archive, prefix=""):
+    """``read(name)``: the array ``prefix + name`` of an open .npz, or one InputError line if it is damaged."""
+    def read(name):
+        try:
+            return archive[prefix + name]
+        except DAMAGED_ARRAY as exc:
+            raise _unreadable(path, exc) from None
+    return read
+
+
+def _unreadable(path, exc):
+    return InputError(f"{path} is not a readable .npz file: {exc}")
 
 
 def _npy_shape(zip_file, name):

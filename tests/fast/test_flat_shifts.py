@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from fcn_scratch import fast
-from fcn_scratch.fast import flat_shifts, im2col_into
+from fcn_scratch.fast import clipped_taps, flat_shifts
 from fcn_scratch.functional import im2col
 from tests.helpers import host, on
 
@@ -34,7 +34,7 @@ def test_fill_columns_takes_the_flat_shifts_only_where_they_apply(monkeypatch, r
     taken = []
     monkeypatch.setattr(flat_shifts, "im2col_flat_shifts", lambda *args: taken.append("shifts"))
     monkeypatch.setattr(flat_shifts, "im2col_into", lambda *args: taken.append("slices"))
-    out, x = np.empty(im2col_into.column_shape((1, 2, 8, 8), (3, 3), (1, 1), (1, 1))), rng.standard_normal((1, 2, 8, 8))
+    out, x = np.empty(clipped_taps.column_shape((1, 2, 8, 8), (3, 3), (1, 1), (1, 1))), rng.standard_normal((1, 2, 8, 8))
     flat_shifts.fill_columns(out, x, (3, 3), (1, 1), (1, 1))
     with fast.enabled(False, "flat_shifts"):
         flat_shifts.fill_columns(out, x, (3, 3), (1, 1), (1, 1))

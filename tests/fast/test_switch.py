@@ -1,11 +1,17 @@
-"""One switch turns every trick off; each can be turned off alone; the environment sets the start."""
+"""One switch turns every trick off; each name turns off its own trick and nothing else, seen where the
+trick runs; the environment sets the start."""
+import collections
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from fcn_scratch import fast
+from fcn_scratch import buffers, fast, no_grad
+from fcn_scratch.bench.tricks import INFERENCE_ONLY
+from fcn_scratch.fast import (bands, clipped_taps, flat_shifts, flipped_kernel, phases, rebuilt_columns, running_max,
+                              softmax_in_place, tall_first)
+from fcn_scratch.layers import SoftmaxCrossEntropy
 from fcn_scratch.models import build
 
 
@@ -35,49 +41,156 @@ def test_environment_variable(value, off):
     assert int(done.stdout) == (len(fast.TRICKS) if off else 0)
 
 
-def _training_step(model, x, labels):
-    from fcn_scratch.layers import SoftmaxCrossEntropy
-    loss = SoftmaxCrossEntropy()
-    value = loss(model(x), labels)
-    model.backward(loss.backward(), input_grad=False)
-    return value, {name: grad.copy() for name, _, grad in model.named_parameters()}
-
-
-@pytest.mark.parametrize("off", [tuple(sorted(fast.TRICKS))] + [(name,) for name in sorted(fast.TRICKS)],
-                         ids=["all"] + sorted(fast.TRICKS))
-def test_a_training_step_is_the_same_with_and_without_each_trick(rng, off):
+def _small_fcn8s(rng):
+    """A small FCN-8s in float64 with random score layers, a batch of two and its labels."""
     model = build("fcn8s", num_classes=3, widths=(4, 4, 8, 8, 8), convs_per_block=1, fc_channels=8,
                   dropout=0.0, rng=np.random.default_rng(0), dtype=np.float64)
     for name in ("score_fr", "score_pool4", "score_pool3"):
         model.layers[name].params["weight"][...] = rng.standard_normal(model.layers[name].params["weight"].shape)
-    x = rng.standard_normal((2, 3, 40, 36))
-    labels = rng.integers(0, 3, (2, 40, 36))
-    loss_on, grads_on = _training_step(model, x, labels)
-    with fast.enabled(False, *off):
-        assert fast.tricks_off() == sorted(off)
-        loss_off, grads_off = _training_step(model, x, labels)
-    assert loss_on == pytest.approx(loss_off, rel=1e-12)
-    for name in grads_on:
-        np.testing.assert_allclose(grads_on[name], grads_off[name], rtol=1e-9, atol=1e-12, err_msg=name)
+    return model, rng.standard_normal((2, 3, 40, 36)), rng.integers(0, 3, (2, 40, 36))
 
 
-def test_every_trick_is_asked_for_by_name_in_a_step_or_a_prediction(monkeypatch, rng):
-    """No name in the table that no route reads: each one switches something."""
-    from fcn_scratch import no_grad
-    from fcn_scratch.fast import switch
+def _training_step(model, x, labels):
+    """The loss and every parameter's gradient."""
+    loss = SoftmaxCrossEntropy()
+    value = loss(model(x), labels)
+    model.backward(loss.backward(), input_grad=False)
+    return [np.array(value)] + [grad.copy() for _, _, grad in model.named_parameters()]
 
-    asked = set()
 
-    class Asked(set):
-        """The set of tricks turned off, noting every name looked up in it."""
-        def __contains__(self, trick):
-            asked.add(trick)
-            return super().__contains__(trick)
-    monkeypatch.setattr(switch, "_off", Asked(switch._off))
-    model = build("fcn8s", num_classes=3, widths=(4, 4, 8, 8, 8), convs_per_block=1, fc_channels=8,
-                  rng=np.random.default_rng(0))
-    x = rng.standard_normal((2, 3, 40, 36)).astype(np.float32)
-    _training_step(model, x, rng.integers(0, 3, (2, 40, 36)))
+def _prediction(model, x, labels):
+    """The logits of a forward in eval mode under no_grad(); the model is left training."""
+    model.eval()
     with no_grad():
-        model.eval()(np.zeros((1, 3, 40, 36), np.float32))
-    assert asked == set(fast.TRICKS)
+        logits = model(x)
+    model.train()
+    return [logits]
+
+
+def _where(name):
+    """Where the trick ``name`` runs: a prediction for the inference-only ones, a training step for the rest."""
+    return _prediction if name in INFERENCE_ONLY else _training_step
+
+
+def _calls_of(module, *functions, by_caller=False):
+    """Counts the calls of ``module``'s ``functions``, which run only on their trick's route (the routes
+    call them by these names), by function, or ``by_caller``: by the function that called it."""
+    def install(monkeypatch, splits):
+        calls = collections.Counter()
+        for function in functions:
+            original = getattr(module, function)
+
+            def spy(*args, _function=function, _original=original):
+                calls[sys._getframe(1).f_code.co_name if by_caller else _function] += 1
+                return _original(*args)
+            monkeypatch.setattr(module, function, spy)
+        return lambda: calls
+    return install
+
+
+def _column_matrix_on_the_left(monkeypatch, splits):
+    """Counts the products in ``tall_first.matmul_sum_batch(a, b)`` that take b, the tall column matrix, on
+    the left."""
+    products, columns = [], []
+    batch_sum, matmul = tall_first.matmul_sum_batch, tall_first.matmul
+
+    def matmul_sum_batch(a, b):
+        columns.append(b)
+        try:
+            return batch_sum(a, b)
+        finally:
+            columns.pop()
+
+    def spied_matmul(left, right, out=None):
+        products.append(bool(columns) and np.may_share_memory(left, columns[-1]))
+        return matmul(left, right, out=out)
+    monkeypatch.setattr(tall_first, "matmul_sum_batch", matmul_sum_batch)
+    monkeypatch.setattr(tall_first, "matmul", spied_matmul)
+    return lambda: collections.Counter(matmul_sum_batch=sum(products))
+
+
+def _split_work(monkeypatch, splits):
+    """Counts the splits in more than one part (split_small's threads)."""
+    return lambda: collections.Counter(run=sum(count > 1 for count in splits))
+
+
+# How to see each trick's route taken: counters, by where it is taken, that grow only while it is.
+TAKEN = {
+    "bands": _calls_of(bands, "conv2d_forward_in_bands"),
+    "clipped_taps": _calls_of(clipped_taps, "_taps", by_caller=True),
+    "flat_shifts": _calls_of(flat_shifts, "im2col_flat_shifts"),
+    "flipped_kernel": _calls_of(flipped_kernel, "input_gradient"),
+    "kept_buffers": _calls_of(buffers, "kept", by_caller=True),
+    "phases": _calls_of(phases, "conv_transpose_phase"),
+    "rebuilt_columns": _calls_of(rebuilt_columns, "rebuild"),
+    "running_max": _calls_of(running_max, "running_max"),
+    "softmax_in_place": _calls_of(softmax_in_place, "log_softmax_at_labels_in_place"),
+    "tall_first": _column_matrix_on_the_left,
+    "threads": _split_work,
+}
+
+
+@pytest.fixture
+def taken(split_small, splits, monkeypatch):
+    """``taken(work)``: ``(what work() returned, routes)``, routes the ``(trick, where)`` of every trick's
+    route that work() took (the threads split work with split_small's three threads and parts of any size)."""
+    counters = {name: install(monkeypatch, splits) for name, install in TAKEN.items()}
+
+    def run(work):
+        before = {name: dict(counts()) for name, counts in counters.items()}
+        out = work()
+        return out, {(name, where) for name, counts in counters.items() for where, count in counts().items()
+                     if count > before[name].get(where, 0)}
+    return run
+
+
+def _tricks(routes):
+    return {name for name, _ in routes}
+
+
+def test_every_trick_can_be_seen_taken():
+    assert sorted(TAKEN) == sorted(fast.TRICKS), "a trick has no counter in TAKEN: say how to see its route taken"
+
+
+def test_every_trick_is_taken_where_it_runs_and_only_there(taken, rng):
+    """The training step takes every trick but the inference-only ones; a prediction takes those. This is
+    what makes the bench time each trick where it runs (fcn_scratch/bench/tricks.py)."""
+    model, x, labels = _small_fcn8s(rng)
+    _, in_training = taken(lambda: _training_step(model, x, labels))
+    _, in_prediction = taken(lambda: _prediction(model, x, labels))
+    assert _tricks(in_training) == set(fast.TRICKS) - set(INFERENCE_ONLY)
+    assert set(INFERENCE_ONLY) <= _tricks(in_prediction)
+
+
+def _assert_close(on, off):
+    assert len(on) == len(off) > 0
+    for k, (a, b) in enumerate(zip(on, off)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=f"output {k}")
+
+
+@pytest.mark.parametrize("name", sorted(fast.TRICKS))
+def test_each_name_turns_off_its_own_trick_and_nothing_else(taken, rng, name):
+    """Where the trick runs, with it on its route is taken; with it off alone, that route is not, and every
+    other trick's route the work took is still taken wherever it was (the route in its place may take
+    more); the numbers are the same to float rounding."""
+    model, x, labels = _small_fcn8s(rng)
+    work = _where(name)
+    on, routes_on = taken(lambda: work(model, x, labels))
+    assert name in _tricks(routes_on), f"{name} is on but its route was not taken: on and off would be one route"
+    with fast.enabled(False, name):
+        assert fast.tricks_off() == [name]
+        off, routes_off = taken(lambda: work(model, x, labels))
+    assert name not in _tricks(routes_off), f"{name} is off but its route was taken"
+    assert {route for route in routes_on if route[0] != name} <= routes_off
+    _assert_close(on, off)
+
+
+def test_all_off_takes_no_trick_and_gives_the_same_numbers(taken, rng):
+    model, x, labels = _small_fcn8s(rng)
+    on, routes_on = taken(lambda: _training_step(model, x, labels) + _prediction(model, x, labels))
+    assert _tricks(routes_on) == set(fast.TRICKS)
+    with fast.enabled(False):
+        assert fast.tricks_off() == sorted(fast.TRICKS)
+        off, routes_off = taken(lambda: _training_step(model, x, labels) + _prediction(model, x, labels))
+    assert routes_off == set()
+    _assert_close(on, off)

@@ -14,21 +14,35 @@ from fcn_scratch.models import build
 from fcn_scratch.optim import SGD
 
 
-def _both_ways(fn):
-    """``fn()`` with the threads trick on and off: ``(on, off)``, each a list of copied arrays."""
+def _both_ways(fn, splits):
+    """``fn()`` with the threads trick on and off: ``(on, off, parts)``, on and off each a list of copied
+    arrays, ``parts`` the number of parts of every split made with the trick on. With it off no work
+    may be split: the comparison would hold the threads to themselves."""
     def copies():
         return [np.array(a, copy=True) for a in fn()]
+    splits.clear()
     on = copies()
+    parts = list(splits)
+    splits.clear()
     with fast.enabled(False, "threads"):
         off = copies()
-    return on, off
+    assert all(count == 1 for count in splits), splits
+    return on, off, parts
 
 
 def _assert_same_bits(on, off):
-    assert len(on) == len(off)
+    assert len(on) == len(off) > 0
     for k, (a, b) in enumerate(zip(on, off)):
         assert a.dtype == b.dtype and a.shape == b.shape, k
         np.testing.assert_array_equal(a, b, err_msg=f"output {k}")
+
+
+def _assert_same_bits_split_in_three(fn, splits):
+    """``fn()`` gives the same bits with the threads trick on as off, and with it on its work was split,
+    in split_small's three parts."""
+    on, off, parts = _both_ways(fn, splits)
+    _assert_same_bits(on, off)
+    assert parts and max(parts) == 3, f"no work was split in three: {parts}"
 
 
 def _layer_through(layer, x, dy_seed, *backward_args):
@@ -43,37 +57,37 @@ def _layer_through(layer, x, dy_seed, *backward_args):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("c_in,c_out,k,s,p", [(3, 8, 3, 1, 1), (8, 4, 3, 1, 1), (4, 6, 3, 2, 1), (5, 5, 1, 1, 0),
                                               (6, 3, (3, 5), 1, (1, 2)), (4, 4, 7, 1, 0)])
-def test_conv2d(split_small, rng, dtype, c_in, c_out, k, s, p):
+def test_conv2d(split_small, splits, rng, dtype, c_in, c_out, k, s, p):
     conv = Conv2d(c_in, c_out, k, stride=s, padding=p, rng=rng, dtype=dtype)
     conv.params["bias"][...] = rng.standard_normal(c_out)
     x = rng.standard_normal((5, c_in, 13, 11)).astype(dtype)
-    _assert_same_bits(*_both_ways(_layer_through(conv, x, 1)))
+    _assert_same_bits_split_in_three(_layer_through(conv, x, 1), splits)
 
 
 @pytest.mark.parametrize("c_in,c_out,k,s,op", [(4, 3, 4, 2, 0), (3, 3, 16, 8, 0), (2, 5, 4, 2, 1), (3, 2, 6, 3, 2)])
-def test_conv_transpose2d_by_phases(split_small, rng, c_in, c_out, k, s, op):
+def test_conv_transpose2d_by_phases(split_small, splits, rng, c_in, c_out, k, s, op):
     layer = ConvTranspose2d(c_in, c_out, k, stride=s, output_padding=op, rng=rng, dtype=np.float32)
     layer.params["bias"][...] = rng.standard_normal(c_out)
     assert phases.applies(layer.params["weight"].shape, layer.stride, layer.padding)
     x = rng.standard_normal((5, c_in, 6, 7)).astype(np.float32)
-    _assert_same_bits(*_both_ways(_layer_through(layer, x, 2)))
+    _assert_same_bits_split_in_three(_layer_through(layer, x, 2), splits)
 
 
 @pytest.mark.parametrize("k,s,p,ceil", [(2, 2, 0, False), (2, 2, 0, True), (3, 2, 1, True), (3, 1, 1, False)])
-def test_max_pool(split_small, rng, k, s, p, ceil):
+def test_max_pool(split_small, splits, rng, k, s, p, ceil):
     pool = MaxPool2d(k, s, padding=p, ceil_mode=ceil)
     x = rng.integers(-3, 3, (5, 4, 11, 9)).astype(np.float32)       # ties in many windows
-    _assert_same_bits(*_both_ways(_layer_through(pool, x, 3)))
+    _assert_same_bits_split_in_three(_layer_through(pool, x, 3), splits)
 
 
 @pytest.mark.parametrize("inplace", [False, True])
-def test_relu(split_small, rng, inplace):
+def test_relu(split_small, splits, rng, inplace):
     x = rng.standard_normal((5, 4, 7, 3)).astype(np.float32)
     x[0, 0, 0] = 0.0
-    _assert_same_bits(*_both_ways(_layer_through(ReLU(inplace=inplace), x, 4)))
+    _assert_same_bits_split_in_three(_layer_through(ReLU(inplace=inplace), x, 4), splits)
 
 
-def test_softmax_cross_entropy(split_small, rng):
+def test_softmax_cross_entropy(split_small, splits, rng):
     logits = rng.standard_normal((5, 6, 9, 7)).astype(np.float32) * 4
     labels = rng.integers(0, 6, (5, 9, 7))
     labels[1, :3] = 255
@@ -82,7 +96,7 @@ def test_softmax_cross_entropy(split_small, rng):
         loss = SoftmaxCrossEntropy()
         value = loss(logits.copy(), labels)
         return [np.array(value), loss.backward(0.5)]
-    _assert_same_bits(*_both_ways(run))
+    _assert_same_bits_split_in_three(run, splits)
 
 
 def _train(steps):
@@ -103,16 +117,16 @@ def _train(steps):
 
 
 def test_training_steps_of_fcn8s_are_the_same_bits(split_small, splits):
-    _assert_same_bits(*_both_ways(lambda: _train(3)))
-    assert max(splits) == 3
+    _assert_same_bits_split_in_three(lambda: _train(3), splits)
 
 
 def test_training_steps_on_the_real_pool_are_the_same_bits(splits):
     """With the machine's own thread count and size thresholds."""
     if threads.THREADS == 1:
         pytest.skip("this machine gives the process one core: nothing to split")
-    _assert_same_bits(*_both_ways(lambda: _train(2)))
-    assert max(splits) > 1, "no work was split: the comparison held a route to itself"
+    on, off, parts = _both_ways(lambda: _train(2), splits)
+    _assert_same_bits(on, off)
+    assert parts and max(parts) > 1, "no work was split: the comparison held a route to itself"
 
 
 def test_parts_cover_the_batch_evenly(split_small):
@@ -199,6 +213,7 @@ def test_a_bad_thread_count_is_named(value):
 def test_one_image_splits_over_its_planes(split_small, splits, rng):
     """A batch of one image: ReLU and max pooling cut their parts from the planes, both ways, to the same bits."""
     x = rng.standard_normal((1, 5, 9, 7)).astype(np.float32)
-    _assert_same_bits(*_both_ways(_layer_through(ReLU(), x, 1)))
-    _assert_same_bits(*_both_ways(_layer_through(MaxPool2d(2, ceil_mode=True), x, 2)))
-    assert splits[:4] == [3, 3, 3, 3]           # relu forward, backward; pool forward, backward (threads on)
+    for layer, seed in ((ReLU(), 1), (MaxPool2d(2, ceil_mode=True), 2)):
+        on, off, parts = _both_ways(_layer_through(layer, x, seed), splits)
+        _assert_same_bits(on, off)
+        assert parts == [3, 3]                  # forward and backward, each over the five planes

@@ -1,16 +1,20 @@
 """Prediction and evaluation: each image at its own size, in bounded memory; files in, masks and overlays out."""
+import re
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from fcn_scratch import fast
 from fcn_scratch.data import DataLoader, Preprocessing, load_image
+from fcn_scratch.errors import InputError
 from fcn_scratch.labels import IGNORE_INDEX
 from fcn_scratch.metrics import ConfusionMatrix
 from fcn_scratch.models import build
 from fcn_scratch.train import evaluate
-from fcn_scratch.train.predict import predict_batch, predict_files, predict_image
+from fcn_scratch.train.predict import image_files, output_names, predict_batch, predict_files, predict_image
 
 SMALL = dict(widths=(4, 8, 8, 8, 8), convs_per_block=1, fc_channels=16, dropout=0.5)
 NAMES = ["background", "circle", "square"]
@@ -200,3 +204,28 @@ def test_predict_files_sees_images_as_a_viewer_shows_them(tmp_path):
     notes = [line for line in lines if line.startswith("note: ")]
     assert len(notes) == 2 and "EXIF orientation" in notes[0] and "colour mode I;16" in notes[1]
     np.testing.assert_allclose(load_image(tmp_path / "deep0.png"), 4000 / 65535, rtol=1e-6)
+
+
+def test_image_files_takes_files_as_given_and_a_folders_images_sorted(tmp_path):
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("b.png", "a.JPG", "c.webp", "notes.txt", "sub/inner.png"):
+        (folder / name).write_bytes(b"")
+    given = [tmp_path / "z.txt", folder, tmp_path / "missing.png"]
+    assert image_files([str(p) for p in given]) == [
+        tmp_path / "z.txt", folder / "a.JPG", folder / "b.png", folder / "c.webp", tmp_path / "missing.png"]
+    (folder / "sub" / "inner.png").unlink()
+    with pytest.raises(InputError, match=re.escape(f"no images found in {folder / 'sub'}, {folder / 'sub'}/")):
+        image_files([str(folder / "sub"), f"{folder / 'sub'}/"])
+
+
+@pytest.mark.parametrize("files,names", [
+    (["p/x.png", "q/y.jpg"], ["x", "y"]),
+    (["a/x.png", "b/x.png", "b/y.png"], ["a_x", "b_x", "y"]),
+    (["x.png", "x.jpg"], ["x_1", "x"]),                       # no folder to tell them apart
+    (["/x.png", "/x.jpg"], ["x_1", "x"]),                     # the root is no folder name
+    (["a/x.png", "a/x.jpg", "c/a_x.png"], ["a_x_1", "a_x_2", "a_x"]),
+    (["x_2.png", "x.png", "x.jpg"], ["x_2", "x_2_2", "x"]),   # numbered, it would take x_2.png's name
+])
+def test_output_names_are_distinct(files, names):
+    assert output_names([Path(f) for f in files]) == names

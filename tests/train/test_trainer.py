@@ -6,11 +6,14 @@ import signal
 import numpy as np
 import pytest
 
-from fcn_scratch.checkpoint import read_checkpoint
+from fcn_scratch import checkpoint
+from fcn_scratch.checkpoint import load_model, read_checkpoint
 from fcn_scratch.data import DataLoader, RandomHorizontalFlip, ToySegmentation
+from fcn_scratch.metrics import metrics_from_confusion
 from fcn_scratch.models import build
 from fcn_scratch.optim import Adam
-from fcn_scratch.train import Trainer, TrainingDiverged, evaluate
+from fcn_scratch.train import Trainer, TrainingDiverged, evaluate, predict_batch
+from fcn_scratch.train.trainer import EXAMPLES
 
 CONFIG = dict(widths=(4, 8, 8, 8, 8), convs_per_block=1, fc_channels=16, dropout=0.0)
 
@@ -56,16 +59,25 @@ def assert_same_run(a, b):
     assert [h["mean_iu"] for h in a.history] == [h["mean_iu"] for h in b.history]
 
 
+def assert_same_result(a, b):
+    """Two FitResults name the same best epoch, with the same measurements (its wall time aside)."""
+    assert a.best_epoch == b.best_epoch
+    assert {**a.best_metrics, "seconds": None} == {**b.best_metrics, "seconds": None}
+    np.testing.assert_array_equal(a.confusion, b.confusion)
+    np.testing.assert_array_equal(a.example_predictions, b.example_predictions)
+
+
 def test_resume_after_an_epoch_equals_the_uninterrupted_run(tmp_path):
     full, _ = setup(tmp_path / "full", epochs=3, dropout=0.5)
-    full.fit()
+    full_result = full.fit()
     setup(tmp_path / "part", epochs=2, dropout=0.5)[0].fit()
     resumed, lines = setup(tmp_path / "part", epochs=3, dropout=0.5)
     resumed.resume(tmp_path / "part" / "last.npz")
     assert resumed.start_epoch == 3 and resumed.optimizer.steps == 6
-    history = resumed.fit().history
-    assert [h["epoch"] for h in history] == [1, 2, 3]
+    result = resumed.fit()
+    assert [h["epoch"] for h in result.history] == [1, 2, 3]
     assert_same_run(full, resumed)
+    assert_same_result(full_result, result)
 
 
 def test_ctrl_c_mid_epoch_saves_that_step_and_resume_equals_the_uninterrupted_run(tmp_path):
@@ -81,8 +93,9 @@ def test_ctrl_c_mid_epoch_saves_that_step_and_resume_equals_the_uninterrupted_ru
     assert any("interrupted at epoch 2, step 2 of 3" in line for line in lines)
     resumed, _ = setup(tmp_path / "part", epochs=3, dropout=0.5)
     resumed.resume(tmp_path / "part" / "interrupted.npz")
-    resumed.fit()
+    result = resumed.fit()
     assert_same_run(full, resumed)
+    assert_same_result(full.result(), result)
     assert not (tmp_path / "part" / "interrupted.npz").exists()
 
 
@@ -174,8 +187,12 @@ def test_resume_into_another_folder_takes_the_best_checkpoint_along(tmp_path):
     setup(tmp_path / "a", epochs=2)[0].fit()
     resumed, _ = setup(tmp_path / "b", epochs=3, lr=1e-30)
     resumed.resume(tmp_path / "a" / "last.npz")
-    resumed.fit()
+    result = resumed.fit()
     assert (tmp_path / "b" / "best.npz").read_bytes() == (tmp_path / "a" / "best.npz").read_bytes()
+    carried = read_checkpoint(tmp_path / "a" / "best.npz")
+    assert result.best_epoch == carried.meta["epoch"] < 3
+    np.testing.assert_array_equal(result.confusion, carried.extra["confusion"])
+    np.testing.assert_array_equal(result.example_predictions, carried.extra["example_predictions"])
     assert resumed.meta["continued_from"] == str(tmp_path / "a" / "last.npz")
     assert read_checkpoint(tmp_path / "b" / "last.npz").meta["continued_from"] == str(tmp_path / "a" / "last.npz")
     again, _ = setup(tmp_path / "b", epochs=4, lr=1e-30)           # and on, in its own folder
@@ -199,3 +216,24 @@ def test_a_run_stopped_before_its_first_epoch_ends_leaves_no_metrics_file(tmp_pa
     with pytest.raises(TrainingDiverged):
         trainer.fit()
     assert not (tmp_path / "metrics.jsonl").exists()
+
+
+def test_fit_returns_the_best_epochs_measurements_without_reading_them_back(tmp_path, monkeypatch):
+    """An epoch after the best measures worse: what fit returns is the best epoch's, as its weights
+    measure, kept from when it was measured (every checkpoint reader opens the file through _open)."""
+    trainer, _ = setup(tmp_path, epochs=5, lr=3e-2)
+
+    def unread(path):
+        raise AssertionError(f"fit read {path} back")
+    monkeypatch.setattr(checkpoint, "_open", unread)
+    result = trainer.fit()
+    monkeypatch.undo()
+    assert result.best_epoch == max(result.history, key=lambda h: h["mean_iu"])["epoch"] < 5
+    assert result.best_metrics == result.history[result.best_epoch - 1]
+    best, _ = load_model(tmp_path / "best.npz")
+    metrics, confusion = evaluate(best, trainer.val_loader)
+    np.testing.assert_array_equal(result.confusion, confusion.matrix)
+    assert metrics_from_confusion(result.confusion)["mean_iu"] == result.best_metrics["mean_iu"] == metrics["mean_iu"]
+    assert not np.array_equal(result.confusion, evaluate(trainer.model, trainer.val_loader)[1].matrix)
+    images, _ = trainer.val_loader.collate([trainer.val_loader.dataset[i] for i in range(EXAMPLES)])
+    np.testing.assert_array_equal(result.example_predictions, predict_batch(best, images))

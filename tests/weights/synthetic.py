@@ -1,6 +1,14 @@
 """Synthetic weights files: the real key names and shapes of pytorch-fcn's, torchvision's and timm's
 files, at reduced widths so that the tests run in moments, with random values so that every array
-is told apart from every other."""
+is told apart from every other; and damaged ``.npz`` files, one for each way NumPy and zipfile fail."""
+import io
+import lzma
+import struct
+import tokenize
+import zipfile
+import zlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -63,6 +71,74 @@ def write(state, path):
         import torch
         torch.save({name: torch.from_numpy(array) for name, array in state.items()}, path)
     return path
+
+
+# Each way an .npz can be damaged, and what NumPy (or zipfile, zlib, bz2, lzma under it) raises reading it.
+DAMAGE = {
+    "empty": EOFError,
+    "random bytes": ValueError,                         # taken for a pickle, which allow_pickle=False refuses
+    "cut short": zipfile.BadZipFile,
+    "an array's .npy header not a dict": ValueError,
+    "an array's .npy header not Python": tokenize.TokenError,
+    "an array cut short": ValueError,
+    "an array's bytes altered": zipfile.BadZipFile,     # its CRC-32
+    "deflate data damaged": zlib.error,
+    "bzip2 data damaged": OSError,
+    "lzma data damaged": lzma.LZMAError,
+    "an encrypted member": RuntimeError,
+    "an unknown compression method": NotImplementedError,
+    "a member's offset before the file's start": OSError,
+}
+COMPRESSION = {"deflate data damaged": zipfile.ZIP_DEFLATED, "bzip2 data damaged": zipfile.ZIP_BZIP2,
+               "lzma data damaged": zipfile.ZIP_LZMA}
+
+
+def damaged_npz(source, path, kind):
+    """Write to ``path`` the .npz ``source`` damaged as ``kind`` (a key of DAMAGE) says; returns ``path``.
+    The damage is in its largest member, an array (not a checkpoint's header)."""
+    data = Path(source).read_bytes()
+    whole = {"empty": b"", "random bytes": np.random.default_rng(0).bytes(1000), "cut short": data[:len(data) // 2]}
+    if kind in whole:
+        path.write_bytes(whole[kind])
+        return path
+    with zipfile.ZipFile(source) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    victim = max(members, key=lambda name: len(members[name]))
+    members[victim] = {
+        "an array's .npy header not a dict": _npy_with_header(b"[1, 2, 3]"),
+        "an array's .npy header not Python": _npy_with_header(b"{'descr': '<f4', 'shape': (3,, }"),
+        "an array cut short": members[victim][:-8],
+    }.get(kind, members[victim])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=COMPRESSION.get(kind, zipfile.ZIP_STORED)) as z:
+        for name, member in members.items():
+            z.writestr(name, member)
+        info = z.getinfo(victim)
+    out = bytearray(buf.getvalue())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)     # the member's data
+    central = out.index(b"PK\x01\x02")                  # the member's entry in the central directory
+    while out[central + 46:central + 46 + struct.unpack("<H", out[central + 28:central + 30])[0]] != victim.encode():
+        central = out.index(b"PK\x01\x02", central + 1)
+    if kind == "an array's bytes altered":
+        out[start + info.compress_size // 2] ^= 0xFF
+    elif kind in COMPRESSION:
+        out[start + 20:start + 60] = bytes(40)
+    elif kind == "an encrypted member":
+        out[info.header_offset + 6] |= 1
+        out[central + 8] |= 1
+    elif kind == "an unknown compression method":
+        out[info.header_offset + 8:info.header_offset + 10] = out[central + 10:central + 12] = struct.pack("<H", 99)
+    elif kind == "a member's offset before the file's start":
+        end = out.rindex(b"PK\x05\x06")        # the central directory is said to start 100 bytes later
+        out[end + 16:end + 20] = struct.pack("<I", struct.unpack("<I", out[end + 16:end + 20])[0] + 100)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def _npy_with_header(header):
+    """A version 1.0 .npy of ``header`` (padded as NumPy pads it) and no data."""
+    header += b" " * (-(len(header) + 11) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header
 
 
 def torch_or_skip():

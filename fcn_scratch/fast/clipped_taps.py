@@ -1,4 +1,4 @@
-"""im2col and col2im into given arrays, without a padded copy of the image.
+"""Clipped taps: im2col and col2im into given arrays, by slices clipped to the image, without a padded copy.
 
 They replace :func:`fcn_scratch.functional.im2col` and
 :func:`~fcn_scratch.functional.col2im` inside the fast routes, which keep their
@@ -7,13 +7,15 @@ memory is page-faulted on first touch, which in the first layers costs as much
 as the copy itself. :func:`im2col_into` never builds the padded image: each
 tap's slice is clipped to the real pixels and the entries that would read
 padding are set to zero; :func:`col2im_into` never adds the entries that fell
-in the padding.
+in the padding. With the ``clipped_taps`` trick off they write what the
+definitions return into the same arrays.
 
 Why the numbers are the same: they fill the same matrices entry for entry
 (copies and additions of the same numbers in the same order), so the results
-are equal bit for bit; ``tests/fast/test_im2col_into.py`` holds them to it.
+are equal bit for bit; ``tests/fast/test_clipped_taps.py`` holds them to it.
 """
-from ..functional import conv_output_size
+from ..functional import col2im, conv_output_size, im2col
+from .switch import is_on
 
 
 def column_shape(x_shape, kernel_size, stride, padding):
@@ -43,6 +45,9 @@ def _taps(kernel, stride, padding, size, out_size):
 def im2col_into(out, x, kernel_size, stride, padding):
     """:func:`fcn_scratch.functional.im2col` written into ``out`` (N, C*kh*kw, H_out*W_out), whatever
     it held: each tap copies the pixels inside the image and zeroes the entries that read padding."""
+    if not is_on("clipped_taps"):
+        out[...] = im2col(x, kernel_size, stride, padding)
+        return out
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
@@ -61,6 +66,9 @@ def im2col_into(out, x, kernel_size, stride, padding):
 def col2im_into(out, cols, kernel_size, stride, padding):
     """:func:`fcn_scratch.functional.col2im` written into ``out`` (N, C, H, W), without a padded image:
     entries that fell in the padding are never added."""
+    if not is_on("clipped_taps"):
+        out[...] = col2im(cols, out.shape, kernel_size, stride, padding)
+        return out
     n, c, h, w = out.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
