@@ -7,7 +7,6 @@ one line, not a traceback; anything else is a bug and keeps its traceback.
 import argparse
 import sys
 from dataclasses import fields
-from pathlib import Path
 
 from . import backend
 from .argtypes import at_least, in_range, non_negative, positive
@@ -161,20 +160,10 @@ def cmd_evaluate(args):
 
 
 def cmd_predict(args):
-    from .checkpoint import load_model
-    from .data import Preprocessing
-    from .train import image_files, output_names, predict_files
+    from .train import predict_checkpoint
 
-    model, ckpt = load_model(args.checkpoint, args.device)
-    files = image_files(args.images)
-    trained_at = ckpt.meta.get("image_size")
-    if args.resize and trained_at is None:
-        raise InputError(f"{args.checkpoint} does not record its training image size; predict without --resize")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    failures = predict_files(model, files, output_names(files), out, Preprocessing.from_meta(ckpt.meta),
-                             trained_at if args.resize else None, trained_at)
-    print(f"wrote {2 * (len(files) - len(failures))} files to {out}/")
+    files, failures = predict_checkpoint(args.checkpoint, args.images, args.out, resize=args.resize,
+                                         device=args.device)
     if failures:
         print(f"fcn-scratch predict: error: {len(failures)} of {len(files)} images could not be read: "
               + ", ".join(str(f) for f, _ in failures), file=sys.stderr)

@@ -1,12 +1,13 @@
 """Training and evaluation loops."""
 from .evaluate import evaluate, evaluate_checkpoint
-from .predict import image_files, output_names, predict_batch, predict_files, predict_image
+from .predict import image_files, output_names, predict_batch, predict_checkpoint, predict_files, predict_image
 from .report import format_metrics, write_report
 from .recipe import DEFAULTS, TrainOptions, run_training
 from .run_folder import files_to_replace, hold_run_folder, remove_run_files, run_files
 from .trainer import FitResult, Trainer, TrainingDiverged
 
 __all__ = ["Trainer", "TrainingDiverged", "FitResult", "TrainOptions", "run_training", "DEFAULTS", "evaluate",
-           "evaluate_checkpoint", "predict_batch", "predict_image", "predict_files", "image_files", "output_names",
+           "evaluate_checkpoint", "predict_batch", "predict_image", "predict_files", "predict_checkpoint",
+           "image_files", "output_names",
            "write_report", "format_metrics", "files_to_replace", "hold_run_folder", "remove_run_files",
            "run_files"]

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import backend
-from ..data import IMAGE_SUFFIXES, NoteOnce, read_image, resize_image, resize_labels, save_mask
+from ..checkpoint import load_model
+from ..data import IMAGE_SUFFIXES, NoteOnce, Preprocessing, read_image, resize_image, resize_labels, save_mask
 from ..errors import InputError
 from ..grad_mode import no_grad
 from ..viz import save_overlay
@@ -101,3 +102,21 @@ def predict_files(model, files, names, out, preprocessing, longer_side=None, tra
                           if counts[c])
         print_fn(f"{f}: {found}")
     return failures
+
+
+def predict_checkpoint(checkpoint, images, out, resize=False, device="cpu", print_fn=print):
+    """What ``fcn-scratch predict`` does: load a checkpoint, find the images (files, or the images in
+    folders), and write each one's mask and overlay into ``out`` (:func:`predict_files`), at the
+    checkpoint's training size with ``resize``. Returns ``(files, [(file, reason), ...] of those that
+    could not be read)``."""
+    model, ckpt = load_model(checkpoint, device)
+    files = image_files(images)
+    trained_at = ckpt.meta.get("image_size")
+    if resize and trained_at is None:
+        raise InputError(f"{checkpoint} does not record its training image size; predict without --resize")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    failures = predict_files(model, files, output_names(files), out, Preprocessing.from_meta(ckpt.meta),
+                             trained_at if resize else None, trained_at, print_fn=print_fn)
+    print_fn(f"wrote {2 * (len(files) - len(failures))} files to {out}/")
+    return files, failures

@@ -229,3 +229,28 @@ def test_image_files_takes_files_as_given_and_a_folders_images_sorted(tmp_path):
 ])
 def test_output_names_are_distinct(files, names):
     assert output_names([Path(f) for f in files]) == names
+
+
+def test_predict_checkpoint_does_what_the_command_does(tmp_path, rng):
+    from fcn_scratch.checkpoint import save_checkpoint
+    from fcn_scratch.train import predict_checkpoint
+
+    model = model_with_scores()
+    save_checkpoint(tmp_path / "m.npz", model, meta={"image_size": 32})
+    (tmp_path / "in").mkdir()
+    paths = write_images(tmp_path / "in", rng)
+    lines = []
+    files, failures = predict_checkpoint(tmp_path / "m.npz", [str(tmp_path / "in")], tmp_path / "out",
+                                         print_fn=lines.append)
+    assert files == sorted([paths["photo"], paths["grey"], paths["broken"]])
+    assert failures == [(paths["broken"], failures[0][1])] and "cannot read image" in failures[0][1]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["grey_mask.png", "grey_overlay.png",
+                                                                   "photo_mask.png", "photo_overlay.png"]
+    with Image.open(tmp_path / "out" / "photo_mask.png") as mask:
+        np.testing.assert_array_equal(np.asarray(mask),
+                                      predict_image(model.eval(), load_image(paths["photo"]), Preprocessing()))
+    assert lines[-1] == f"wrote 4 files to {tmp_path / 'out'}/"
+    save_checkpoint(tmp_path / "nosize.npz", model)
+    with pytest.raises(InputError, match="does not record its training image size"):
+        predict_checkpoint(tmp_path / "nosize.npz", [str(paths["photo"])], tmp_path / "out2", resize=True)
+    assert not (tmp_path / "out2").exists()
