@@ -129,25 +129,36 @@ def _open(path):
     """The file's archive, open; FileNotFoundError or one InputError line when it is no readable .npz."""
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except NOT_NPZ as exc:
-        raise _unreadable(path, exc) from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise _unreadable(path, "it holds a single array, not named ones")
-    with archive:
+    with load_npz(path, _unreadable) as archive:
         yield archive
 
 
-def _array(path, archive, key):
-    """One array of an open checkpoint; a member cut short, damaged or not an array is one InputError line."""
+def load_npz(path, unreadable):
+    """``np.load`` of an .npz of named arrays (a context manager, as NumPy's); a file that is none is
+    ``unreadable(path, reason)``, the InputError raised."""
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except NOT_NPZ as exc:
+        raise unreadable(path, exc) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise unreadable(path, "it holds a single array, not named ones")
+    return archive
+
+
+def npz_array(path, archive, key, unreadable):
+    """The array ``key`` of an open .npz; a member cut short, damaged or not an array is
+    ``unreadable(path, reason)``, the InputError raised."""
     try:
         value = archive[key]
     except DAMAGED_ARRAY as exc:
-        raise _unreadable(path, exc) from None
+        raise unreadable(path, exc) from None
     if not isinstance(value, np.ndarray):           # NumPy hands over a member that is no .npy as its bytes
-        raise _unreadable(path, f"its member {key!r} is not a .npy array")
+        raise unreadable(path, f"its member {key!r} is not a .npy array")
     return value
+
+
+def _array(path, archive, key):
+    return npz_array(path, archive, key, _unreadable)
 
 
 def _unreadable(path, exc):

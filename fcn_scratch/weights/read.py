@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..checkpoint import DAMAGED_ARRAY, NOT_NPZ, parse_header
+from ..checkpoint import DAMAGED_ARRAY, load_npz, npz_array, parse_header
 from ..errors import InputError
 
 # The safetensors metadata entry in which an fcn-scratch export describes its model (JSON).
@@ -82,13 +82,7 @@ def _open_safetensors(path, closing):
 def _open_npz(path, closing):
     """A plain ``.npz`` of arrays, or an fcn-scratch checkpoint (``header`` and ``param/<name>``; the
     optimizer's ``extra/`` arrays are not weights and are left unread)."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except NOT_NPZ as exc:
-        raise _unreadable(path, exc) from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise _unreadable(path, "it holds a single array, not named ones")
-    closing.enter_context(archive)
+    archive = closing.enter_context(load_npz(path, _unreadable))
     # NumPy lists a member that is no .npy under its own name, and hands it over as bytes
     foreign = [name for name in archive.zip.namelist() if not name.endswith(".npy")]
     if foreign:
@@ -111,12 +105,7 @@ def _about(header):
 
 def _reader(path, archive, prefix=""):
     """``read(name)``: the array ``prefix + name`` of an open .npz, or one InputError line if it is damaged."""
-    def read(name):
-        try:
-            return archive[prefix + name]
-        except DAMAGED_ARRAY as exc:
-            raise _unreadable(path, exc) from None
-    return read
+    return lambda name: npz_array(path, archive, prefix + name, _unreadable)
 
 
 def _unreadable(path, exc):
