@@ -156,6 +156,35 @@ def test_a_configuration_key_the_model_does_not_take_or_needs_is_named_before_bu
     assert str(info.value) == f"{path} describes no model this version builds: {fault} (its configuration keys: {keys})"
 
 
+@pytest.mark.parametrize("config, fault", [
+    ({"widths": 5}, "widths must be the channels of the 5 encoder blocks, each a whole number of at least 1, got 5"),
+    ({"widths": [2, 3, 3, 4]}, "widths must be the channels of the 5 encoder blocks"),
+    ({"dropout": None}, "dropout must be a probability in [0, 1), got None"),
+    ({"fc_channels": "x"}, "fc_channels must be a whole number of at least 1, got 'x'"),
+    ({"class_names": 3}, "class_names must be None or a list of names, got 3"),
+    ({"convs_per_block": [1, 1, 0, 1, 1]}, "convs_per_block must be one number or 5, each at least 1"),
+    ({"learn_final_upsampling": "yes"}, "learn_final_upsampling must be True or False, got 'yes'"),
+    ({"at_once": 1}, "at_once must be True or False, got 1"),
+    ({"fc6_padding": -1}, "fc6_padding must be None (keep the size) or a whole number of at least 0, got -1"),
+])
+def test_a_configuration_value_of_the_wrong_kind_is_one_line(tmp_path, config, fault):
+    """A header edited by hand, or written by something else: each value checked before any layer is built."""
+    header = {"format": "fcn-scratch-checkpoint", "model": "fcn8s", "config": {"num_classes": 3, **config}}
+    path = with_header(tmp_path / "c.npz", header)
+    with pytest.raises(InputError) as info:
+        load_model(path)
+    assert str(info.value).startswith(f"{path} describes no model this version builds: {fault}")
+    assert "\n" not in str(info.value)
+
+
+def test_numpy_numbers_are_taken_and_saved_as_plain_ones(tmp_path, rng):
+    net = build("fcn8s", num_classes=np.int64(3), widths=tuple(np.array([2, 3, 3, 4, 4])), convs_per_block=np.int32(1),
+                fc_channels=4, dropout=np.float32(0.25), rng=rng)
+    assert net.num_classes == 3 and net.conv3_1.params["weight"].shape == (3, 3, 3, 3)
+    assert read_header(save_checkpoint(tmp_path / "c.npz", net))["config"] == {**net.config, "widths": [2, 3, 3, 4, 4]}
+    assert load_model(tmp_path / "c.npz")[0].config == net.config
+
+
 def test_a_paper_nets_name_fills_the_keys_its_configuration_leaves_out(tmp_path):
     net = build("fcn8s-vgg16", widths=(2, 3, 3, 4, 4), fc_channels=4)         # 21 classes, from the name
     path = with_header(tmp_path / "c.npz", {"format": "fcn-scratch-checkpoint", "model": "fcn8s-vgg16",
