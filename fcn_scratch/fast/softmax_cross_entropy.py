@@ -28,33 +28,38 @@ def loss_applies(logits):
 
 
 def softmax_cross_entropy_forward(logits, labels):
-    """``(log_p_label, probs)``: log softmax(logits)[label] (N, H, W) and softmax(logits) (N, C, H, W), for
-    logits (N, C, H, W) and labels (N, H, W) class indices."""
+    """``(log_p_label, probs, saved)``: log softmax(logits)[label] (N, H, W) and softmax(logits) (N, C, H, W),
+    for logits (N, C, H, W) and labels (N, H, W) class indices; ``saved``, what backward needs besides probs:
+    the labels and, where the softmax is computed in place, where each pixel's true class sits in the
+    logits (:func:`.softmax_in_place.label_positions`, found once for both passes)."""
     xp = get_array_module(logits)
     probs = xp.empty_like(logits)
     log_p_label = xp.empty(labels.shape, dtype=logits.dtype)
-    in_place = is_on("softmax_in_place")
+    at_label = softmax_in_place.label_positions(labels, logits.shape[1]) if is_on("softmax_in_place") else None
+    per_sample = logits[0].size
 
     def part(_, samples):
-        if in_place:
-            softmax_in_place.log_softmax_at_labels_in_place(logits[samples], labels[samples],
-                                                            log_p_label[samples], probs[samples])
+        if at_label is not None:
+            softmax_in_place.log_softmax_at_labels_in_place(logits[samples], at_label[samples] - samples.start *
+                                                            per_sample, log_p_label[samples], probs[samples])
         else:
             log_p_label[samples], probs[samples] = log_softmax_at_labels(logits[samples], labels[samples])
     threads.split(part, "arithmetic", logits.shape[0], logits, probs, log_p_label)
-    return log_p_label, probs
+    return log_p_label, probs, (labels, at_label)
 
 
-def softmax_cross_entropy_backward(probs, labels, scale):
-    """``(probs - onehot(labels)) * scale`` (N, C, H, W), scale (N, H, W); written over probs where the
-    ``softmax_in_place`` trick is on."""
+def softmax_cross_entropy_backward(probs, saved, scale):
+    """``(probs - onehot(labels)) * scale`` (N, C, H, W), scale (N, H, W), ``saved`` from forward; written
+    over probs where forward computed them in place."""
     xp = get_array_module(probs)
-    in_place = is_on("softmax_in_place")
-    grad = probs if in_place else xp.empty_like(probs)
+    labels, at_label = saved
+    grad = probs if at_label is not None else xp.empty_like(probs)
+    per_sample = probs[0].size
 
     def part(_, samples):
-        if in_place:
-            softmax_in_place.softmax_minus_onehot_in_place(probs[samples], labels[samples], scale[samples])
+        if at_label is not None:
+            softmax_in_place.softmax_minus_onehot_in_place(probs[samples], at_label[samples] - samples.start *
+                                                           per_sample, scale[samples])
         else:
             grad[samples] = softmax_minus_onehot(probs[samples], labels[samples], scale[samples])
     threads.split(part, "arithmetic", probs.shape[0], probs, scale)

@@ -25,24 +25,26 @@ def label_positions(labels, num_classes):
     return (xp.arange(n).reshape(n, 1, 1) * num_classes + labels) * (h * w) + pixel
 
 
-def log_softmax_at_labels_in_place(logits, labels, log_p_label, probs):
+def log_softmax_at_labels_in_place(logits, at_label, log_p_label, probs):
     """Write log softmax(logits)[label] into log_p_label (N, H, W) and softmax(logits) into probs
-    (N, C, H, W, C-contiguous), for logits (N, C, H, W) and labels (N, H, W) class indices.
+    (N, C, H, W, C-contiguous), for logits (N, C, H, W) and ``at_label`` (N, H, W), the flat positions of
+    each pixel's true-class score in them (:func:`label_positions`).
 
     log p[label] = shifted[label] - log(sum exp(shifted)), shifted = logits - max over C.
     """
     xp = get_array_module(logits)
     shifted = probs                 # the shifted logits, then their exponentials, then the probabilities
     xp.subtract(logits, logits.max(axis=1, keepdims=True), out=shifted)
-    log_p_label[...] = shifted.reshape(-1)[label_positions(labels, logits.shape[1])]
+    log_p_label[...] = shifted.reshape(-1)[at_label]
     xp.exp(shifted, out=shifted)
     total = shifted.sum(axis=1, keepdims=True)
     shifted /= total
     log_p_label -= xp.log(total[:, 0])
 
 
-def softmax_minus_onehot_in_place(probs, labels, scale):
-    """``(probs - onehot(labels)) * scale`` written over probs (N, C, H, W, C-contiguous); scale (N, H, W)."""
+def softmax_minus_onehot_in_place(probs, at_label, scale):
+    """``(probs - onehot(labels)) * scale`` written over probs (N, C, H, W, C-contiguous); ``at_label``
+    (N, H, W) the flat positions of the labels' entries in probs (:func:`label_positions`), scale (N, H, W)."""
     probs *= scale[:, None]
     # minus the one-hot of the label, written only where it is 1
-    probs.reshape(-1)[label_positions(labels, probs.shape[1]).reshape(-1)] -= scale.reshape(-1)
+    probs.reshape(-1)[at_label.reshape(-1)] -= scale.reshape(-1)

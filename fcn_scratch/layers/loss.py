@@ -49,17 +49,17 @@ class SoftmaxCrossEntropy(Layer):
         count = int(valid.sum())                                        # M
         labels = xp.where(valid, labels, 0).astype(xp.int64)          # any class where ignored
         if fast.loss_applies(logits):
-            log_p_label, probs = fast.softmax_cross_entropy_forward(logits, labels)
-            self.cache = ("fast", probs, labels, valid, count)
+            log_p_label, probs, saved = fast.softmax_cross_entropy_forward(logits, labels)
+            self.cache = ("fast", probs, saved, valid, count)
         else:
             log_p_label, probs = log_softmax_at_labels(logits, labels)
             self.cache = ("textbook", probs, labels, valid, count)
         return -float((log_p_label * valid).sum()) / count if count else 0.0
 
     def backward(self, grad_loss=1.0):
-        route, probs, labels, valid, count = self.saved()
+        route, probs, saved, valid, count = self.saved()      # saved: the labels, or the fast route's
         scale = valid * probs.dtype.type(grad_loss / max(count, 1))          # 0 at ignored pixels
         if route == "fast":
             self.cache = None               # the gradient may be written over the probabilities
-            return fast.softmax_cross_entropy_backward(probs, labels, scale)
-        return softmax_minus_onehot(probs, labels, scale)
+            return fast.softmax_cross_entropy_backward(probs, saved, scale)
+        return softmax_minus_onehot(probs, saved, scale)

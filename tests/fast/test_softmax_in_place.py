@@ -31,13 +31,14 @@ def test_in_place_equals_the_definitions(device, rng):
     labels = on(device, rng.integers(0, 5, (2, 4, 6)))
     expected_log_p, expected_probs = log_softmax_at_labels(logits, labels)
     probs, log_p_label = on(device, np.empty((2, 5, 4, 6))), on(device, np.empty((2, 4, 6)))
-    softmax_in_place.log_softmax_at_labels_in_place(logits, labels, log_p_label, probs)
+    at_label = softmax_in_place.label_positions(labels, 5)
+    softmax_in_place.log_softmax_at_labels_in_place(logits, at_label, log_p_label, probs)
     np.testing.assert_allclose(host(log_p_label), host(expected_log_p), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(host(probs), host(softmax(logits)), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(host(log_softmax(logits)), np.log(host(expected_probs)), rtol=1e-12, atol=1e-12)
     scale = on(device, rng.random((2, 4, 6)))
     expected_grad = host(softmax_minus_onehot(probs, labels, scale))
-    softmax_in_place.softmax_minus_onehot_in_place(probs, labels, scale)      # written over the probabilities
+    softmax_in_place.softmax_minus_onehot_in_place(probs, at_label, scale)    # written over the probabilities
     np.testing.assert_allclose(host(probs), expected_grad, rtol=1e-12, atol=1e-15)
 
 
@@ -72,3 +73,18 @@ def test_the_fast_route_uses_up_its_cache(rng):
     ce.backward()
     with pytest.raises(RuntimeError, match="backward called before forward"):
         ce.backward()
+
+
+def test_the_true_classes_are_found_once_for_both_passes(split_small, monkeypatch, rng):
+    found = []
+    original = softmax_in_place.label_positions
+    monkeypatch.setattr(softmax_in_place, "label_positions", lambda *a: found.append(a) or original(*a))
+    ce = SoftmaxCrossEntropy()
+    logits, labels = rng.standard_normal((5, 4, 3, 6)), rng.integers(0, 4, (5, 3, 6))
+    ce(logits, labels)
+    grad = ce.backward()
+    assert len(found) == 1
+    with fast.enabled(False):
+        ce(logits, labels)
+        expected = ce.backward()
+    np.testing.assert_allclose(grad, expected, rtol=1e-12, atol=1e-15)
