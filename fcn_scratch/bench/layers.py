@@ -4,6 +4,7 @@ import numpy as np
 from .. import backend, fast
 from ..functional import conv2d_naive, im2col
 from ..layers import Conv2d, ConvTranspose2d, MaxPool2d
+from ..layers.base import forward_hooks
 from .products import flops, forward_products, replay
 from .timing import timeit
 
@@ -19,13 +20,8 @@ def layer_inputs(model, x):
         def hook(layer, args, out):
             seen[name] = args[0]
         return hook
-    handles = [layer.register_forward_hook(note(name)) for name, layer in model.layers.items()
-               if isinstance(layer, TIMED)]
-    try:
+    with forward_hooks([(n, layer) for n, layer in model.layers.items() if isinstance(layer, TIMED)], note):
         model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
     return seen
 
 

@@ -23,6 +23,7 @@ its time is what a step made of nothing but BLAS costs on this machine,
 whichever route each layer takes.
 """
 from ..layers import Conv2d, ConvTranspose2d
+from ..layers.base import forward_hooks
 
 
 def _operands(layer, x_shape):
@@ -61,18 +62,13 @@ def step_products(model, step, image):
     seen = []
 
     def note(layer, args, out):
-        seen.append((layer, tuple(args[0].shape), args[0].dtype, args[0] is image))
-    convolutions = [layer for layer in model.layers.values() if isinstance(layer, (Conv2d, ConvTranspose2d))]
-    handles = [layer.register_forward_hook(note) for layer in convolutions]
-    try:
+        seen.append((layer, _operands(layer, args[0].shape), args[0].dtype, args[0] is image))
+    convolutions = [(n, layer) for n, layer in model.layers.items() if isinstance(layer, (Conv2d, ConvTranspose2d))]
+    with forward_hooks(convolutions, lambda name: note):
         step()
-    finally:
-        for handle in handles:
-            handle.remove()
-    forward = [_with_dtype([_operands(layer, shape)["forward"]], dtype) for layer, shape, dtype, _ in seen]
+    forward = [_with_dtype([operands["forward"]], dtype) for _, operands, dtype, _ in seen]
     backward = []
-    for layer, shape, dtype, reads_image in reversed(seen):
-        operands = _operands(layer, shape)
+    for layer, operands, dtype, reads_image in reversed(seen):
         wanted = [operands["weight"]] if layer.needs_grad("weight") else []
         backward.append(_with_dtype(wanted + ([] if reads_image else [operands["input"]]), dtype))
     return [product for products in forward + backward for product in products]

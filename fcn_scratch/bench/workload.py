@@ -5,7 +5,6 @@ import numpy as np
 from .. import backend
 from ..errors import InputError
 from ..functional import no_init
-from ..grad_mode import no_grad
 from ..layers import SoftmaxCrossEntropy
 from ..models import build
 from ..optim import SGD
@@ -68,13 +67,8 @@ def prediction(model, x):
     """``predict()``: one forward pass of ``model`` on ``x`` as a prediction makes it, in eval mode and
     inside ``no_grad()`` (where the inference-only tricks apply); the model is left in the mode it had."""
     def predict():
-        training = model.training
-        model.eval()
-        try:
-            with no_grad():
-                model(x)
-        finally:
-            model.train(training)
+        with model.predicting():
+            model(x)
     return predict
 
 

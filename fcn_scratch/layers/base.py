@@ -17,6 +17,8 @@ A frozen parameter (:meth:`Layer.freeze`) gets no gradient at all: backward
 skips that work, as PyTorch does for ``requires_grad=False``, and its entry in
 ``self.grads`` stays zero.
 """
+import contextlib
+
 from .. import backend
 from ..errors import InputError
 from ..grad_mode import grad_enabled
@@ -136,6 +138,18 @@ class Layer:
                 f"{type(self).__name__}.backward expects a gradient of shape {tuple(expected_shape)} "
                 f"(the forward output), got {tuple(grad_out.shape)}"
             )
+
+
+@contextlib.contextmanager
+def forward_hooks(named_layers, make_hook):
+    """Within the block, ``make_hook(name)`` as a forward hook on each ``(name, layer)`` of
+    ``named_layers``; every one taken off when the block ends, by an error too."""
+    handles = [layer.register_forward_hook(make_hook(name)) for name, layer in named_layers]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 class HookHandle:

@@ -4,8 +4,11 @@ Layers assigned as attributes (``self.conv1_1 = Conv2d(...)``) are registered
 under that name, so a parameter is called ``"conv1_1.weight"`` everywhere:
 in optimizers, state dicts, checkpoints and summaries.
 """
+import contextlib
+
 from .. import backend
 from ..errors import InputError
+from ..grad_mode import no_grad
 from ..layers import Layer
 
 
@@ -46,6 +49,18 @@ class Model:
 
     def eval(self):
         return self.train(False)
+
+    @contextlib.contextmanager
+    def predicting(self):
+        """Within the block, the model as a prediction runs it: in eval mode (dropout off, so no random
+        stream moves on) and inside ``no_grad()``; the mode it had is restored after, by an error too."""
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                yield self
+        finally:
+            self.train(was_training)
 
     @property
     def device(self):

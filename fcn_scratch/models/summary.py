@@ -4,7 +4,7 @@ import contextlib
 
 from .. import backend
 from ..errors import InputError
-from ..grad_mode import no_grad
+from ..layers.base import forward_hooks
 
 
 @contextlib.contextmanager
@@ -21,12 +21,8 @@ def recording_output_shapes(model):
         def hook(layer, args, out):
             shapes[name] = tuple((out[0] if isinstance(out, tuple) else out).shape)
         return hook
-    handles = [layer.register_forward_hook(note(name)) for name, layer in model.layers.items()]
-    try:
+    with forward_hooks(model.layers.items(), note):
         yield shapes
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 def output_shapes(model, input_size):
@@ -34,15 +30,9 @@ def output_shapes(model, input_size):
     of one, or (N, C, H, W)), as :func:`recording_output_shapes` notes them: only the layers the pass
     calls, in the order they run. The pass runs in eval mode inside ``no_grad()``; the model's mode is
     restored afterwards."""
-    size = _batch(input_size)
     xp = backend.xp_for(model.device)
-    was_training = model.training
-    model.eval()             # a dropout layer in training mode would draw a mask: its random stream would move on
-    try:
-        with no_grad(), recording_output_shapes(model) as shapes:
-            model(xp.zeros(size, dtype=model.dtype))
-    finally:
-        model.train(was_training)
+    with model.predicting(), recording_output_shapes(model) as shapes:
+        model(xp.zeros(_batch(input_size), dtype=model.dtype))
     return shapes
 
 

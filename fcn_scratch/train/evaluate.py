@@ -23,18 +23,14 @@ def evaluate(model, loader, num_classes=None, print_fn=None, every=5.0):
     Returns ``(metrics dict, ConfusionMatrix)``.
     """
     confusion = ConfusionMatrix(num_classes or model.num_classes)
-    was_training = model.training
-    model.eval()
     done, total, last = 0, len(loader.dataset), time.perf_counter()
-    try:
+    with model.predicting():
         for images, labels in loader.unpadded():
             confusion.update(predict_batch(model, images), labels)
             done += len(images)
             if print_fn is not None and time.perf_counter() - last >= every and done < total:
                 print_fn(f"evaluated {done}/{total} images")
                 last = time.perf_counter()
-    finally:
-        model.train(was_training)
     return confusion.compute(), confusion
 
 

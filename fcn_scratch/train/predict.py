@@ -15,7 +15,6 @@ from .. import backend
 from ..checkpoint import load_model
 from ..data import IMAGE_SUFFIXES, NoteOnce, Preprocessing, read_image, resize_image, resize_labels, save_mask
 from ..errors import InputError
-from ..grad_mode import no_grad
 from ..viz import save_overlay
 
 
@@ -23,14 +22,9 @@ def predict_batch(model, images):
     """Host network inputs (N, C, H, W), already preprocessed -> host class predictions (N, H, W), on the
     model's device, in eval mode (restored after)."""
     xp = backend.xp_for(model.device)
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            logits = model(xp.asarray(images, dtype=model.dtype))
-        return backend.to_host(logits.argmax(axis=1))
-    finally:
-        model.train(was_training)
+    with model.predicting():
+        logits = model(xp.asarray(images, dtype=model.dtype))
+    return backend.to_host(logits.argmax(axis=1))
 
 
 def predict_image(model, image, preprocessing, longer_side=None):
