@@ -35,9 +35,15 @@ class _Clock:
     """Per-layer seconds of every pass run while ``armed``, kept by layer name in call order."""
 
     def __init__(self):
+        self.handles = []           # the hooks this clock put on the model
         self.armed = False
         self.seconds = {}           # name -> [seconds, one per armed pass]
         self.shapes = {}            # name -> (kind, weight shape, input shape, output shape)
+
+    def close(self):
+        """Take this clock's hooks off the model."""
+        for handle in self.handles:
+            handle.remove()
 
     def medians(self):
         """``[(name, median seconds)]`` in the order the layers ran."""
@@ -62,10 +68,6 @@ class OurClock(_Clock):
                 self.ends.append((name, layer, tuple(args[0].shape), tuple(first.shape), time.perf_counter()))
         return note
 
-    def close(self):
-        for handle in self.handles:
-            handle.remove()
-
     def run(self, fn):
         """``fn()`` (a whole forward pass), each layer's time noted if armed; returns what ``fn`` returns."""
         self.ends = []
@@ -87,7 +89,6 @@ class TorchClock(_Clock):
 
     def __init__(self, model):
         super().__init__()
-        self.handles = []
         self.open = {}
         for name, module in model.named_modules():
             if name and not list(module.children()):
@@ -108,10 +109,6 @@ class TorchClock(_Clock):
                 self.shapes[name] = (type(module).__name__, None if weight is None else tuple(weight.shape),
                                      tuple(args[0].shape), tuple(out.shape))
         return stop
-
-    def close(self):
-        for handle in self.handles:
-            handle.remove()
 
     def run(self, fn):
         return fn()

@@ -49,8 +49,8 @@ def memory_child(framework, cfg, textbook=False):
     (in MB, printed as JSON)."""
     with fast.enabled(not textbook):
         _, _, step = torch_setup(cfg) if framework == "torch" else our_setup(cfg, "cpu")
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
+        if not _reset_peak():
+            raise OSError("this system does not let a process reset its peak memory (/proc/self/clear_refs)")
         base = _rss_kb("VmRSS")
         for _ in range(3):
             step()
@@ -60,13 +60,8 @@ def memory_child(framework, cfg, textbook=False):
 def rss_growth(framework, cfg, textbook=False):
     """Peak resident-memory growth of three training steps, measured the same way for us and PyTorch
     in a fresh process each (None where /proc is not available)."""
-    code = ("from fcn_scratch.bench.memory import memory_child; "
-            f"memory_child({framework!r}, {json.dumps(cfg)!s}, {textbook!r})")
-    try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
-        return json.loads(done.stdout.strip().splitlines()[-1])["mb"]
-    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
-        return None
+    result = _in_fresh_process("memory_child", f"{framework!r}, {json.dumps(cfg)!s}, {textbook!r}")
+    return None if result is None else result["mb"]
 
 
 def forward_memory_child(framework, cfg):
@@ -99,8 +94,14 @@ def forward_memory_child(framework, cfg):
 def forward_memory(framework, cfg):
     """The real-size forward's memory (:func:`forward_memory_child`), measured in a fresh process:
     a dict of MB figures, or None where /proc is not available or the child failed."""
-    code = ("from fcn_scratch.bench.memory import forward_memory_child; "
-            f"forward_memory_child({framework!r}, {json.dumps(cfg)!s})")
+    return _in_fresh_process("forward_memory_child", f"{framework!r}, {json.dumps(cfg)!s}")
+
+
+def _in_fresh_process(function, arguments):
+    """Call ``function`` of this module on ``arguments`` (their source text) in a fresh Python process and
+    return the JSON it printed last, as a dict; None where the process failed (no /proc, no PyTorch) or
+    took too long."""
+    code = f"from fcn_scratch.bench.memory import {function}; {function}({arguments})"
     try:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
         return json.loads(done.stdout.strip().splitlines()[-1])

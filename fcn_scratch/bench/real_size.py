@@ -12,16 +12,13 @@ inside the same passes (:mod:`.layer_clock`), and each framework's memory
 measured in a fresh process of its own (:func:`.memory.forward_memory`).
 """
 import itertools
-import os
-import time
 
 import numpy as np
 
-from .. import fast
 from ..grad_mode import no_grad
 from .layer_clock import OurClock, TorchClock, conv_flops
 from .memory import forward_memory
-from .run import blas_info, cpu_model
+from .run import machine_info
 from .timing import timeit_in_turns
 from .torch_reference import torch_real_setup
 from .workload import configuration, real_setup
@@ -97,9 +94,7 @@ def run_real(quick=False, repeats=None, rounds=None, memory=True, **overrides):
         for clock in clocks:
             clock.close()
     result = {
-        "date": time.strftime("%Y-%m-%d"), "device": "cpu", "machine": f"{cpu_model()}, {os.cpu_count()} cores",
-        "numpy": np.__version__, "blas": blas_info(), "threads": fast.THREADS,
-        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"), "config": cfg,
+        **machine_info("cpu"), "config": cfg,
         "parameters": model.num_parameters(), "timed_passes": rounds * repeats,
         "output_shape": list(outputs["ours"].shape),
         "ours": {"forward_ms": forward[0] * 1e3, "memory": forward_memory("ours", cfg) if memory else None},

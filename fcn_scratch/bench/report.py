@@ -67,12 +67,17 @@ def layer_lines(rows, step_ms):
     return lines
 
 
+def _software_line(r):
+    """NumPy, its BLAS, our threads (1 in results written before they were recorded), OPENBLAS_CORETYPE."""
+    return (f"numpy {r['numpy']}; BLAS: {r['blas']}; our threads: {r.get('threads', 1)}; "
+            f"OPENBLAS_CORETYPE={r['openblas_coretype']}")
+
+
 def format_table(r):
     cfg = r["config"]
     lines = [f"FCN-8s, batch {cfg['batch']} x 3 x {cfg['size']} x {cfg['size']}, {cfg['num_classes']} classes, "
              f"widths {cfg['widths']}, float32, device {r['device']} ({r['machine']}), {r['date']}",
-             f"numpy {r['numpy']}; BLAS: {r['blas']}; our threads: {r.get('threads', 1)}; "
-             f"OPENBLAS_CORETYPE={r['openblas_coretype']}", ""]
+             _software_line(r), ""]
     lines += step_lines(r) + [""] + trick_lines(r["tricks"]) + [""] + layer_lines(r["layers"], r["ours"]["step_ms"])
     n = r["naive"]
     lines += ["", f"naive loop convolution {n['shape']}: {n['naive_ms']:.1f} ms; im2col + product: "
@@ -131,8 +136,7 @@ def format_real(r):
     lines = [f"The paper's FCN-8s ({cfg['model']}, {r['parameters']:,} parameters), inference (eval, no gradients), "
              f"batch {cfg['batch']} x 3 x {cfg['size']} x {cfg['size']}, {cfg['num_classes']} classes, float32, "
              f"device {r['device']} ({r['machine']}), {r['date']}",
-             f"numpy {r['numpy']}; BLAS: {r['blas']}; our threads: {r['threads']}; "
-             f"OPENBLAS_CORETYPE={r['openblas_coretype']}"
+             _software_line(r)
              + (f"; PyTorch {t['version']}, {t['threads']} threads ({t['interop_threads']} inter-op)" if t else ""),
              "", f"{'':<24}{'ours':>10}{'PyTorch':>10}{'ratio':>8}"]
     _versus(lines, "forward (ms)", ours["forward_ms"], t and t["forward_ms"])

@@ -51,6 +51,13 @@ def step_times(model, x, step, cfg, device, repeats):
                   "version": torch.__version__, "peak_mb": rss_growth("torch", cfg)}
 
 
+def machine_info(device):
+    """What a result was measured on, and when: date, device, CPU, NumPy, its BLAS, our threads."""
+    return {"date": time.strftime("%Y-%m-%d"), "device": device, "machine": f"{cpu_model()}, {os.cpu_count()} cores",
+            "numpy": np.__version__, "blas": blas_info(), "threads": fast.THREADS,
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
+
+
 def blas_info():
     """The BLAS NumPy uses: library, version, kernel, and its own thread count."""
     return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
@@ -79,10 +86,7 @@ def run(quick=False, device="cpu", repeats=None, **overrides):
     layers = layer_table(model, x, device, repeats)
     ours, theirs = step_times(model, x, step, cfg, device, repeats)
     return {
-        "date": time.strftime("%Y-%m-%d"), "device": device,
-        "machine": f"{cpu_model()}, {os.cpu_count()} cores", "numpy": np.__version__, "blas": blas_info(),
-        "threads": fast.THREADS,
-        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"), "config": {**cfg, "widths": list(cfg["widths"])},
+        **machine_info(device), "config": {**cfg, "widths": list(cfg["widths"])},
         "ours": ours, "torch": theirs, "tricks": trick_table(step, prediction(model, x), device, repeats),
         "layers": layers, "naive": naive_vs_im2col(device, repeats),
     }
