@@ -129,8 +129,7 @@ class Model:
             layer_name, pname = name.rsplit(".", 1)
             layer = self.layers[layer_name]
             # the array itself where it already has the dtype and device: a large model is not copied
-            layer.params[pname] = backend.to_device(backend.to_host(array).astype(dtype, copy=False), device)
-            layer.grads[pname] = backend.xp_for(device).zeros(layer.params[pname].shape, dtype)
+            layer.add_param(pname, backend.to_device(backend.to_host(array).astype(dtype, copy=False), device))
             layer.cache = None
 
 

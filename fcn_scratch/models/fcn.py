@@ -68,8 +68,11 @@ class FCN(Model):
         num_classes, in_channels, conv1_padding, fc_channels, fc6_kernel = map(
             int, (num_classes, in_channels, conv1_padding, fc_channels, fc6_kernel))
         fc6_padding, widths = None if fc6_padding is None else int(fc6_padding), [int(w) for w in widths]
-        convs_per_block = int(convs_per_block) if _whole(convs_per_block, 1) else [int(c) for c in convs_per_block]
-        convs = [convs_per_block] * 5 if isinstance(convs_per_block, int) else convs_per_block
+        if _whole(convs_per_block, 1):
+            convs_per_block = int(convs_per_block)
+            convs = [convs_per_block] * 5
+        else:
+            convs_per_block = convs = [int(c) for c in convs_per_block]
         if fc6_padding is None and fc6_kernel % 2 != 1:
             raise InputError(f"fc6_kernel must be odd (it is padded to keep the size), got {fc6_kernel}")
         if class_names is not None and len(class_names) != num_classes:
