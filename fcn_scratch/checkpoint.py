@@ -13,6 +13,7 @@ temporary file beside the target, flushed to disk, then renamed over it, so a
 crash mid-save leaves the previous checkpoint.
 """
 import contextlib
+import errno
 import json
 import lzma
 import shutil
@@ -40,6 +41,8 @@ NOT_NPZ = (zipfile.BadZipFile, EOFError, ValueError, tokenize.TokenError)
 # outside the file (OSError), a member zipfile cannot read (RuntimeError: encrypted; NotImplementedError, one
 # too: compressed by a method it lacks).
 DAMAGED_ARRAY = NOT_NPZ + (zlib.error, lzma.LZMAError, OSError, RuntimeError)
+# Files of weights that are no checkpoint, by suffix: import-weights makes a checkpoint of them.
+WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".tar")
 # Parameters written under an earlier name: FCN-32s's final upsampling took pytorch-fcn's name, "upscore".
 RENAMED = {"upscore32.weight": "upscore.weight"}
 
@@ -117,18 +120,33 @@ def read_checkpoint(path):
     state = {RENAMED.get(k[len("param/"):], k[len("param/"):]): v for k, v in contents.items()
              if k.startswith("param/")}
     for name, value in state.items():
-        # isfinite per array, not over a concatenation: no second copy of a large model
-        if value.dtype.kind in "fc" and not np.isfinite(value).all():
-            raise InputError(f"{path} is not usable: parameter {name} holds NaN or infinity")
+        check_finite(path, name, value)
     extra = {k[len("extra/"):]: v for k, v in contents.items() if k.startswith("extra/")}
     return Checkpoint(path, header["model"], header["config"], state, extra, header["meta"])
 
 
+def check_finite(path, name, value):
+    """One InputError line naming the file and the parameter unless ``value`` is all finite numbers (a
+    model that holds NaN or infinity predicts nothing). Checked per array: no second copy of a model."""
+    if value.dtype.kind in "fc" and not np.isfinite(value).all():
+        raise InputError(f"{path} is not usable: parameter {name} holds NaN or infinity")
+
+
+def import_hint(path):
+    """How to make a checkpoint of the weights file ``path``."""
+    return f"make a checkpoint of it with `fcn-scratch import-weights {path} --out {Path(path).stem}.npz`"
+
+
 @contextlib.contextmanager
 def _open(path):
-    """The file's archive, open; FileNotFoundError or one InputError line when it is no readable .npz."""
+    """The file's archive, open; FileNotFoundError or one InputError line when it is no readable .npz
+    (a weights file's says how to make a checkpoint of it)."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a checkpoint", str(path))
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
+    if path.name.lower().endswith(WEIGHTS_SUFFIXES):
+        raise InputError(f"{path} holds weights, not an fcn-scratch checkpoint; {import_hint(path)}")
     with load_npz(path, _unreadable) as archive:
         yield archive
 
@@ -168,7 +186,8 @@ def _unreadable(path, exc):
 def _header(path, archive):
     """The header of an open checkpoint, checked (:func:`parse_header`)."""
     if "header" not in archive.files:
-        raise InputError(f"{path} is not an fcn-scratch checkpoint: it has no header")
+        raise InputError(f"{path} is not an fcn-scratch checkpoint: it has no header; if it holds weights, "
+                         f"{import_hint(path)}")
     return parse_header(path, str(_array(path, archive, "header")))
 
 

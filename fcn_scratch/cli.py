@@ -13,10 +13,25 @@ from .argtypes import at_least, in_range, non_negative, positive
 from .errors import InputError
 
 
-def _model_args(p):
-    from .train.recipe import DEFAULTS
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, but a mistake on the command line is one line (the usage is a --help away)."""
 
-    p.add_argument("--model", default=DEFAULTS["model"],
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _per_family(key, show=str):
+    """ "(default: A for the small nets, B for the VGG16 nets)" of a recipe value."""
+    from .train.defaults import PAPER, TOY
+
+    toy, paper = show(TOY[key]), show(PAPER[key])
+    return f"(default: {toy} for the small nets, {paper} for the VGG16 nets)" if toy != paper else f"(default: {toy})"
+
+
+def _model_args(p):
+    from .train.defaults import TOY_DATA
+
+    p.add_argument("--model", default=TOY_DATA["model"],
                    help="which FCN: the small nets fcn32s|fcn16s|fcn8s, or the paper's VGG16 geometry "
                         "fcn32s-vgg16|fcn16s-vgg16|fcn8s-vgg16|fcn8s-atonce-vgg16 (default: %(default)s)")
     p.add_argument("--widths", type=positive(int), nargs=5, default=None, metavar="C",
@@ -41,11 +56,15 @@ def _model_config(args):
                 learn_final_upsampling=args.learn_final_upsampling)
 
 
-def _data_args(p, default_split, image_size_default, image_size_help):
+def _data_args(p, default_split, image_size_type, image_size_help):
     p.add_argument("--data", default="toy",
-                   help="'toy' (built-in shapes) or the path of a VOC-format folder (default: toy)")
+                   help="'toy' (built-in shapes), or the path of a VOC-format folder or an SBD folder "
+                        "(benchmark_RELEASE/dataset: img/, cls/*.mat, train.txt, val.txt) (default: toy)")
     p.add_argument("--split", default=default_split, help="split to use (default: %(default)s)")
-    p.add_argument("--image-size", type=at_least(8), default=image_size_default, help=image_size_help)
+    p.add_argument("--sbd", metavar="FOLDER", default=None,
+                   help="the SBD folder whose training images the split seg11valid (VOC2011 val less SBD train, "
+                        "the paper's validation set) leaves out (default: --data where it is an SBD folder)")
+    p.add_argument("--image-size", type=image_size_type, default=None, help=image_size_help)
     p.add_argument("--num-classes", type=positive(int), default=None,
                    help="classes, background included (toy: 2-6, default 4; VOC: default 21)")
     p.add_argument("--seed", type=non_negative(int), default=0,
@@ -53,44 +72,76 @@ def _data_args(p, default_split, image_size_default, image_size_help):
     p.add_argument("--device", default="cpu", choices=list(backend.DEVICES), help="cpu or cuda (default: cpu)")
 
 
-def build_parser():
-    from .train.recipe import DEFAULTS
+def _whole_or_at_least_8(text):
+    """An image size for training: 0 (whole images) or at least 8."""
+    return 0 if text.strip() == "0" else at_least(8)(text)
 
-    parser = argparse.ArgumentParser(prog="fcn-scratch", description="Fully Convolutional Networks from scratch: "
+
+def build_parser():
+    from .optim import OPTIMIZERS, SCHEDULES
+    from .train.defaults import LR, TOY_DATA
+
+    parser = _Parser(prog="fcn-scratch", description="Fully Convolutional Networks from scratch: "
                                      "train, evaluate, predict, summarize and benchmark FCN-32s/16s/8s.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("train", help="train an FCN (default: FCN-8s on the toy shapes, a few minutes on a CPU)")
+    p = sub.add_parser("train", help="train an FCN (default: FCN-8s on the toy shapes, a few minutes on a CPU); the "
+                                     "VGG16 nets train with the paper's recipe")
     _model_args(p)
-    _data_args(p, "train", DEFAULTS["image_size"],
-               "toy image size, or the training crop for VOC folders (default: %(default)s)")
+    _data_args(p, "train", _whole_or_at_least_8,
+               "toy image size, or the random training crop of a folder's images; 0: whole images, each at its "
+               "own size " + _per_family("image_size", lambda v: v or "0 (whole images)"))
+    p.add_argument("--val-data", metavar="FOLDER", default=None,
+                   help="the folder to validate on (default: --data), e.g. VOC2011 for --val-split seg11valid "
+                        "while training on SBD")
     p.add_argument("--val-split", default="val", help="split to validate on (default: %(default)s)")
-    p.add_argument("--train-size", type=positive(int), default=DEFAULTS["train_size"],
+    p.add_argument("--train-size", type=positive(int), default=TOY_DATA["train_size"],
                    help="toy training images (default: %(default)s)")
-    p.add_argument("--val-size", type=positive(int), default=DEFAULTS["val_size"],
+    p.add_argument("--val-size", type=positive(int), default=TOY_DATA["val_size"],
                    help="toy validation images (default: %(default)s)")
-    p.add_argument("--epochs", type=positive(int), default=DEFAULTS["epochs"], help="(default: %(default)s)")
-    p.add_argument("--batch-size", type=positive(int), default=DEFAULTS["batch_size"], help="(default: %(default)s)")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--epochs", type=positive(int), default=None,
+                        help="passes over the training list " + _per_family("epochs", lambda v: v or "none"))
+    length.add_argument("--iterations", type=positive(int), default=None,
+                        help="training steps " + _per_family("iterations", lambda v: f"{v:,}" if v else "none"))
+    p.add_argument("--validate-every", type=positive(int), default=None, metavar="N",
+                   help="validate (and keep a checkpoint) every N iterations and at the end "
+                        + _per_family("validate_every", lambda v: f"{v:,}" if v else "once an epoch"))
+    p.add_argument("--batch-size", type=positive(int), default=None, help=_per_family("batch_size"))
     p.add_argument("--lr", type=positive(float), default=None,
-                   help="base learning rate (default: 4e-3 for fcn8s, 2e-3 for fcn16s and fcn32s, 1e-4 for the "
-                        "VGG16 nets)")
-    p.add_argument("--optimizer", default=DEFAULTS["optimizer"], choices=["adam", "sgd"], help="(default: %(default)s)")
-    p.add_argument("--momentum", type=in_range(0, 1), default=0.9, help="SGD momentum (default: %(default)s)")
-    p.add_argument("--weight-decay", type=non_negative(float), default=0.0, help="L2 penalty (default: 0)")
-    p.add_argument("--schedule", default=DEFAULTS["schedule"], choices=["constant", "step", "poly"],
-                   help="learning-rate schedule (default: %(default)s)")
+                   help="base learning rate (default: " + ", ".join(f"{v:g} for {k}" for k, v in LR.items()) + ")")
+    p.add_argument("--optimizer", default=None, choices=list(OPTIMIZERS), help=_per_family("optimizer"))
+    p.add_argument("--momentum", type=in_range(0, 1), default=None, help="SGD momentum " + _per_family("momentum"))
+    p.add_argument("--weight-decay", type=non_negative(float), default=None,
+                   help="L2 penalty " + _per_family("weight_decay", lambda v: f"{v:g}"))
+    p.add_argument("--bias-lr-factor", type=positive(float), default=None,
+                   help="the biases' learning rate over the weights' " + _per_family("bias_lr_factor", lambda v: f"{v:g}"))
+    p.add_argument("--bias-weight-decay", action=argparse.BooleanOptionalAction, default=None,
+                   help="apply the weight decay to the biases too "
+                        + _per_family("bias_weight_decay", lambda v: "yes" if v else "no"))
+    p.add_argument("--schedule", default=None, choices=list(SCHEDULES),
+                   help="learning-rate schedule " + _per_family("schedule"))
+    p.add_argument("--loss-reduction", default=None, choices=["mean", "sum"],
+                   help="the cross-entropy's mean over the labelled pixels, or its sum over each image's "
+                        + _per_family("loss_reduction"))
+    p.add_argument("--freeze-upsampling", action=argparse.BooleanOptionalAction, default=None,
+                   help="keep every transposed convolution at its bilinear start "
+                        + _per_family("freeze_upsampling", lambda v: "yes" if v else "no, only the last"))
+    p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                   help="mirror training images at random " + _per_family("flip", lambda v: "yes" if v else "no"))
     p.add_argument("--init-from", metavar="CKPT",
-                   help="copy every matching weight from a checkpoint (staged 32s -> 16s -> 8s training)")
+                   help="copy every matching weight from a checkpoint (staged 32s -> 16s -> 8s training, or "
+                        "VGG16 weights from import-weights)")
     p.add_argument("--resume", metavar="CKPT", help="continue a run from its last.npz or interrupted.npz")
     p.add_argument("--out", default=None, help="run folder (default: runs/<model>)")
     p.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
-    p.add_argument("--quiet", action="store_true", help="print epoch lines only")
+    p.add_argument("--quiet", action="store_true", help="print the recipe and the validation lines only")
 
     p = sub.add_parser("evaluate", help="the paper's four metrics and per-class IU of a checkpoint")
     p.add_argument("checkpoint", help="a .npz checkpoint written by train")
-    _data_args(p, "val", None, "toy image size (default: the checkpoint's training size, else "
-                               f"{DEFAULTS['image_size']}); a VOC folder's images are evaluated at their own sizes")
-    p.add_argument("--size", type=positive(int), default=DEFAULTS["val_size"],
+    _data_args(p, "val", at_least(8), "toy image size (default: the checkpoint's training size, else "
+                                      f"{TOY_DATA['image_size']}); a folder's images are evaluated at their own sizes")
+    p.add_argument("--size", type=positive(int), default=TOY_DATA["val_size"],
                    help="toy images to evaluate (default: %(default)s)")
     p.add_argument("--batch-size", type=positive(int), default=8, help="(default: %(default)s)")
     p.add_argument("--out", default=None,
@@ -101,10 +152,11 @@ def build_parser():
     p.add_argument("checkpoint", help="a .npz checkpoint written by train")
     p.add_argument("images", nargs="+", help="image files or folders of them")
     p.add_argument("--out", default="predictions", help="folder for the masks and overlays (default: %(default)s)")
-    p.add_argument("--resize", action="store_true",
-                   help="scale each image so that its longer side is the training image size (recorded in the "
-                        "checkpoint), predict, and scale the mask back: objects then appear at the scale the "
-                        "model learned, and memory stays small")
+    p.add_argument("--resize", nargs="?", const=0, default=None, type=positive(int), metavar="SIZE",
+                   help="scale each image so that its longer side is SIZE pixels (without SIZE: the training "
+                        "image size the checkpoint records), predict, and scale the mask back: objects then "
+                        "appear at the scale the model learned, and memory stays small")
+    p.add_argument("--overwrite", action="store_true", help="replace masks and overlays of an earlier run in --out")
     p.add_argument("--device", default="cpu", choices=list(backend.DEVICES), help="cpu or cuda (default: cpu)")
 
     p = sub.add_parser("summary", help="the model's layers, output shapes and parameter counts")
@@ -112,7 +164,7 @@ def build_parser():
     p.add_argument("--checkpoint", help="summarize the model a checkpoint holds instead")
     p.add_argument("--num-classes", type=positive(int), default=None,
                    help="classes, background included (default: 4 as train's toy data; 21 for the VGG16 nets)")
-    p.add_argument("--image-size", type=positive(int), nargs="+", default=[DEFAULTS["image_size"]], metavar="S",
+    p.add_argument("--image-size", type=positive(int), nargs="+", default=[TOY_DATA["image_size"]], metavar="S",
                    help="input size: S, or H W (default: %(default)s)")
     p.add_argument("--in-channels", type=positive(int), default=3, help="(default: %(default)s)")
 
@@ -155,6 +207,7 @@ def cmd_evaluate(args):
 
     evaluate_checkpoint(args.checkpoint, args.data, args.split, size=args.size, image_size=args.image_size,
                         num_classes=args.num_classes, seed=args.seed, batch_size=args.batch_size, device=args.device,
+                        sbd=args.sbd,
                         out=args.out, overwrite=args.overwrite)
     return 0
 
@@ -163,7 +216,7 @@ def cmd_predict(args):
     from .train import predict_checkpoint
 
     files, failures = predict_checkpoint(args.checkpoint, args.images, args.out, resize=args.resize,
-                                         device=args.device)
+                                         device=args.device, overwrite=args.overwrite)
     if failures:
         print(f"fcn-scratch predict: error: {len(failures)} of {len(files)} images could not be read: "
               + ", ".join(str(f) for f, _ in failures), file=sys.stderr)
@@ -174,20 +227,22 @@ def cmd_predict(args):
 def cmd_summary(args):
     from .checkpoint import load_model
     from .functional import no_init
-    from .models import REFERENCE, build
-    from .train.recipe import DEFAULTS
+    from .models import REFERENCE, build, name_of
+    from .train.defaults import TOY_DATA
 
     if args.checkpoint:
         model, _ = load_model(args.checkpoint)
+        name = name_of(model)
     else:
-        classes = args.num_classes or (None if args.model in REFERENCE else DEFAULTS["num_classes"])
+        name = args.model
+        classes = args.num_classes or (None if args.model in REFERENCE else TOY_DATA["num_classes"])
         with no_init():                       # the table needs shapes, not values
             model = build(args.model, **({"num_classes": classes} if classes else {}), in_channels=args.in_channels,
                           **_model_config(args))
     size = args.image_size * 2 if len(args.image_size) == 1 else args.image_size
     if len(size) != 2:
         raise InputError(f"--image-size takes S or H W, got {len(args.image_size)} numbers")
-    print(model.summary((model.in_channels, size[0], size[1])))
+    print(model.summary((model.in_channels, size[0], size[1]), name))
     return 0
 
 

@@ -105,6 +105,38 @@ def test_bad_argument_values(capsys):
     assert "must be positive" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv,message", [
+    (["train", "--loss-reduction", "median"], "argument --loss-reduction: invalid choice: 'median'"),
+    (["train", "--epochs", "1", "--iterations", "5"], "argument --iterations: not allowed with argument --epochs"),
+    (["train", "--image-size", "4"], "argument --image-size"),
+])
+def test_a_command_line_mistake_is_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert "(see fcn-scratch train --help)" in err
+
+
+def test_train_help_shows_each_default_per_family(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for said in ("(default: adam for the small nets, sgd for the VGG16 nets)",
+                 "(default: 8 for the small nets, 1 for the VGG16 nets)",
+                 "(default: mean for the small nets, sum for the VGG16 nets)",
+                 "(default: 14 for the small nets, none for the VGG16 nets)",
+                 "(default: none for the small nets, 100,000 for the VGG16 nets)",
+                 "1e-14 for fcn8s-vgg16", "(default: 64 for the small nets, 0 (whole images) for the VGG16 nets)"):
+        assert said in out, said
+
+
+def test_learning_the_last_upsampling_while_freezing_them_all_is_one_line(capsys):
+    assert main(["train", "--model", "fcn8s-vgg16", "--learn-final-upsampling", "--iterations", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--freeze-upsampling keeps" in err and len(err.strip().splitlines()) == 1
+
+
 def test_cuda_without_cupy_is_a_clear_error(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)
     assert main(["train", "--device", "cuda", "--epochs", "1"]) == 2

@@ -61,3 +61,50 @@ def test_imports_only_go_down():
             if other != unit and FLOOR[other] >= FLOOR[unit]:
                 wrong.append(f"{path.relative_to(PACKAGE)} imports {other}")
     assert wrong == []
+
+
+def _module_of(parts):
+    """The file of dotted module ``parts`` inside the package (a module, or a sub-package's __init__), or None."""
+    path = PACKAGE.joinpath(*parts)
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    return path / "__init__.py" if (path / "__init__.py").is_file() else None
+
+
+def _imported_modules(path):
+    """The package's files that ``path`` imports, at any depth of the file (a deferred import inside a
+    function is an arrow too: deferring an import hides a circle, it does not remove it)."""
+    here = path.relative_to(PACKAGE).parent.parts
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = here[:len(here) - (node.level - 1)] if node.level > 1 else here
+            target = base + tuple(node.module.split(".")) if node.module else base
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("fcn_scratch."):
+            target = tuple(node.module.split(".")[1:])
+        else:
+            continue
+        for alias in node.names:                    # "from . import bands": the module bands.py
+            found = _module_of(target + (alias.name,))
+            yield found or _module_of(target)
+
+
+def test_no_import_circle_between_modules():
+    """No module reaches itself again through the modules it imports, inside a floor's unit too."""
+    graph = {path: {m for m in _imported_modules(path) if m is not None and m != path}
+             for path in PACKAGE.rglob("*.py")}
+    state, circles = {}, []
+
+    def visit(node, trail):
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                circle = trail[trail.index(nxt):] + [nxt]
+                circles.append(" -> ".join(str(p.relative_to(PACKAGE)) for p in circle))
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert circles == []

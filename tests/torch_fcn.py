@@ -14,12 +14,17 @@ upsampled scores at a fixed offset (FCN-8s: score_pool4 at 5, score_pool3 at 9, 
 FCN-16s: 5 and 27; FCN-32s: 19). Those offsets follow from the padding of 100 and the 7x7 fc6, so
 the forward pass is the reference's at any widths with those two; other geometries still load.
 FCN-8s at once scales pool4 by 0.01 and pool3 by 0.0001 before their score layers.
+
+``crops="small"`` is the course's small geometry instead (every 3x3 convolution padded by 1, fc6 a
+same-padded 3x3): there the upsampled scores are the larger map, and a negative offset crops them to
+the skip's scores (x2 at 1), the output at f/2 (x8 at 4, x16 at 8, x32 at 16).
 """
 import torch
 from torch import nn
 
 # The crops of pytorch-fcn's forward passes: where each skip's scores and the final output are cut.
 CROPS = {"32s": {"output": 19}, "16s": {"pool4": 5, "output": 27}, "8s": {"pool4": 5, "pool3": 9, "output": 31}}
+SMALL_CROPS = {"32s": {"output": 16}, "16s": {"pool4": -1, "output": 8}, "8s": {"pool4": -1, "pool3": -1, "output": 4}}
 # FCN-8s at once: the skips' inputs are scaled so that all of the net can train in one stage.
 AT_ONCE_SCALES = {"pool4": 0.01, "pool3": 0.0001}
 
@@ -28,11 +33,11 @@ class TorchFCN(nn.Module):
     """``variant``: "32s", "16s", "8s" or "8s-atonce". forward: x (N, 3, H, W) -> (N, n_class, H, W)."""
 
     def __init__(self, variant="8s", n_class=21, widths=(64, 128, 256, 512, 512), convs_per_block=(2, 2, 3, 3, 3),
-                 fc_channels=4096, conv1_padding=100, fc6_kernel=7, fc6_padding=0):
+                 fc_channels=4096, conv1_padding=100, fc6_kernel=7, fc6_padding=0, crops="reference"):
         super().__init__()
         self.at_once = variant.endswith("-atonce")
         self.variant = variant.removesuffix("-atonce")
-        self.crops = CROPS[self.variant]
+        self.crops = (CROPS if crops == "reference" else SMALL_CROPS)[self.variant]
         self.blocks = []
         channels = 3
         for block, (width, count) in enumerate(zip(widths, convs_per_block), start=1):
@@ -64,13 +69,15 @@ class TorchFCN(nn.Module):
     def _upsampling(n_class, factor):
         return nn.ConvTranspose2d(n_class, n_class, 2 * factor, stride=factor, bias=False)
 
-    def _skip(self, name, pool, upsampled):
-        """A skip's scores, cropped to the upsampled scores they are added to."""
+    def _fuse(self, name, pool, upsampled):
+        """The upsampled scores plus a skip's, the larger of the two cropped to the other."""
         if self.at_once:
             pool = pool * AT_ONCE_SCALES[name]
         scores = getattr(self, f"score_{name}")(pool)
         o = self.crops[name]
-        return scores[:, :, o:o + upsampled.shape[2], o:o + upsampled.shape[3]]
+        if o < 0:
+            return upsampled[:, :, -o:-o + scores.shape[2], -o:-o + scores.shape[3]] + scores
+        return upsampled + scores[:, :, o:o + upsampled.shape[2], o:o + upsampled.shape[3]]
 
     def forward(self, x):
         h, pools = x, {}
@@ -84,13 +91,11 @@ class TorchFCN(nn.Module):
         if self.variant == "32s":
             h = self.upscore(h)
         else:
-            h = self.upscore2(h)
-            h = h + self._skip("pool4", pools["pool4"], h)
+            h = self._fuse("pool4", pools["pool4"], self.upscore2(h))
             if self.variant == "16s":
                 h = self.upscore16(h)
             else:
-                h = self.upscore_pool4(h)
-                h = h + self._skip("pool3", pools["pool3"], h)
+                h = self._fuse("pool3", pools["pool3"], self.upscore_pool4(h))
                 h = self.upscore8(h)
         o = self.crops["output"]
         return h[:, :, o:o + x.shape[2], o:o + x.shape[3]].contiguous()

@@ -6,18 +6,20 @@ file of every split first, the way training will read it: the image exists and d
 exists and decodes, the two have one size, the mask's values are classes or the ignore label, and
 some pixel of each split is labelled.
 """
+from PIL import Image
+
 from ..errors import InputError
 from ..labels import IGNORE_INDEX
 from .images import NoteOnce, read_image
-from .voc import check_sizes, load_mask
+from .voc import check_sizes
 
 MAX_LISTED = 20          # faults written out one per line; the rest are counted
 
 
 def check_files(splits, print_fn=print, max_listed=MAX_LISTED):
     """Open every file of ``splits`` ({split name: data set}); the data sets read from files are those
-    that name them (``image_path(i)``, ``mask_path(i)``: a VOC folder), the others are generated and
-    skipped. The picture reader's notes (colour modes, EXIF turns) are printed once per kind.
+    that name them (``image_path(i)``, ``mask_path(i)``, ``read_labels(i)``: a VOC or an SBD folder), the
+    others are generated and skipped. The picture reader's notes (colour modes, EXIF turns) are printed once per kind.
 
     Raises InputError naming every faulty file: one line for one fault; for several, a line that
     counts them and one line per fault (the first ``max_listed``).
@@ -54,7 +56,7 @@ def _check_sample(dataset, index, note):
     except (OSError, InputError) as exc:
         faults.append(str(exc))
     try:
-        labels = load_mask(dataset.mask_path(index), dataset.num_classes)
+        labels = dataset.read_labels(index)
     except (OSError, InputError) as exc:
         faults.append(str(exc))
     if image is not None and labels is not None:
@@ -63,3 +65,14 @@ def _check_sample(dataset, index, note):
         except InputError as exc:
             faults.append(str(exc))
     return faults, 0 if labels is None else int((labels != IGNORE_INDEX).sum())
+
+
+def check_image_sizes(dataset, limit, why):
+    """One InputError line for the first image of ``dataset`` (a folder's) of more than ``limit`` pixels:
+    "<file> is WxH: " and ``why`` (formatted with ``limit``). Read from the files' headers, quickly."""
+    for index in range(len(dataset)):
+        path = dataset.image_path(index)
+        with Image.open(path) as im:
+            width, height = im.size
+        if width * height > limit:
+            raise InputError(f"{path} is {width}x{height}: {why.format(limit=limit)}")

@@ -69,6 +69,12 @@ def load_mask(path, num_classes, ignore_index=IGNORE_INDEX):
             labels = np.asarray(im).astype(np.int64)      # as stored: no EXIF turn, no resampling, no palette
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise InputError(f"cannot read mask {path}: {exc}") from None
+    return check_labels(labels, num_classes, path, ignore_index)
+
+
+def check_labels(labels, num_classes, path, ignore_index=IGNORE_INDEX):
+    """``labels`` (H, W), read from ``path``, unless a value is neither a class nor ``ignore_index``: then
+    one InputError line naming the file and the values."""
     bad = np.unique(labels[((labels < 0) | (labels >= num_classes)) & (labels != ignore_index)])
     if bad.size:
         raise InputError(f"mask {path} has labels {bad[:10].tolist()} outside the {num_classes} classes "
@@ -106,43 +112,55 @@ class VOCSegmentation:
 
     Sizes vary from image to image; a transform (random crop or pad) or the
     batch iterator's padding makes batches of one size. :meth:`image_path` and
-    :meth:`mask_path` name the files of sample ``i`` (``data.check`` opens them all
-    before training).
+    :meth:`mask_path` name the files of sample ``i``, :meth:`read_labels` reads
+    its labels (``data.check`` opens them all before training). ``ids``: the
+    split's ids where they are computed rather than listed (``seg11valid``);
+    ``computed`` says so.
     """
 
     mean = (0.485, 0.456, 0.406)
     std = (0.229, 0.224, 0.225)
+    IMAGES = "JPEGImages"
+    LAYOUT = "a VOC-format folder with JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/"
 
-    def __init__(self, root, split="train", num_classes=len(VOC_CLASSES), class_names=None):
+    def __init__(self, root, split="train", num_classes=len(VOC_CLASSES), class_names=None, ids=None):
         self.root = Path(root)
-        list_file = self.root / "ImageSets" / "Segmentation" / f"{split}.txt"
-        if not list_file.is_file():
-            raise FileNotFoundError(f"split list not found: {list_file} (expected a VOC-format folder with "
-                                    "JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/)")
-        self.ids = read_split_list(list_file)
-        if not self.ids:
-            raise InputError(f"split list {list_file} is empty")
+        self.computed = ids is not None
+        if ids is None:
+            list_file = self.list_file(split)
+            if not list_file.is_file():
+                raise FileNotFoundError(f"split list not found: {list_file} (expected {self.LAYOUT})")
+            ids = read_split_list(list_file)
+            if not ids:
+                raise InputError(f"split list {list_file} is empty")
+        self.ids = list(ids)
         self.split, self.num_classes = split, num_classes
         self.class_names = list(class_names or (VOC_CLASSES if num_classes == len(VOC_CLASSES)
                                                 else [f"class{i}" for i in range(num_classes)]))
-        self._images = _pictures_by_stem(self.root / "JPEGImages")
+        self._images = _pictures_by_stem(self.root / self.IMAGES)
+
+    def list_file(self, split):
+        return self.root / "ImageSets" / "Segmentation" / f"{split}.txt"
 
     def __len__(self):
         return len(self.ids)
 
     def image_path(self, index):
-        """``JPEGImages/<id>.jpg``, or the id's picture of another suffix where there is no such JPEG."""
+        """``<images>/<id>.jpg``, or the id's picture of another suffix where there is no such JPEG."""
         name = self.ids[index]
-        return self._images.get(name, self.root / "JPEGImages" / f"{name}.jpg")
+        return self._images.get(name, self.root / self.IMAGES / f"{name}.jpg")
 
     def mask_path(self, index):
         return self.root / "SegmentationClass" / f"{self.ids[index]}.png"
 
+    def read_labels(self, index):
+        """Sample ``index``'s labels (H, W) int64, checked to be classes or the ignore label."""
+        return load_mask(self.mask_path(index), self.num_classes)
+
     def __getitem__(self, index):
         image = load_image(self.image_path(index))
-        mask_path = self.mask_path(index)
-        labels = load_mask(mask_path, self.num_classes)
-        check_sizes(image, labels, mask_path)
+        labels = self.read_labels(index)
+        check_sizes(image, labels, self.mask_path(index))
         return image, labels
 
 

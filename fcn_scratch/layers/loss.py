@@ -7,25 +7,33 @@ from .base import Layer
 
 
 class SoftmaxCrossEntropy(Layer):
-    """Mean cross-entropy of a per-pixel softmax, skipping ``ignore_index`` pixels.
+    """Cross-entropy of a per-pixel softmax, skipping ``ignore_index`` pixels.
 
     forward(logits, labels):
         logits (N, C, H, W) floats, labels (N, H, W) integers in [0, C) or ``ignore_index``
-        -> loss = -(1 / M) sum over the M non-ignored pixels of log softmax(logits)[label]
-        (a Python float; 0.0 when every pixel is ignored)
+        -> loss = -(1 / D) sum over the M non-ignored pixels of log softmax(logits)[label]
+        (a Python float; 0.0 when every pixel is ignored), where D is
+        ``reduction="mean"``: M, the mean over the labelled pixels (the default);
+        ``reduction="sum"``: N, each image's sum over its labelled pixels, averaged over the
+        images, as the FCN reference trains (pytorch-fcn: ``size_average=False``, divided by
+        the batch size, which its recipe keeps at 1).
     backward(grad_loss=1.0):
-        -> d loss / d logits = grad_loss * (softmax(logits) - onehot(labels)) / M,
+        -> d loss / d logits = grad_loss * (softmax(logits) - onehot(labels)) / D,
         zero at ignored pixels. One backward per forward: the fast route
         (:mod:`fcn_scratch.fast.softmax_cross_entropy`) may write the gradient over
         what forward kept, and the cache says which route filled it.
     """
 
-    def __init__(self, ignore_index=IGNORE_INDEX):
+    REDUCTIONS = ("mean", "sum")
+
+    def __init__(self, ignore_index=IGNORE_INDEX, reduction="mean"):
         super().__init__()
-        self.ignore_index = ignore_index
+        if reduction not in self.REDUCTIONS:
+            raise InputError(f"unknown loss reduction {reduction!r}; expected one of {', '.join(self.REDUCTIONS)}")
+        self.ignore_index, self.reduction = ignore_index, reduction
 
     def extra_repr(self):
-        return f"ignore_index={self.ignore_index}"
+        return f"ignore_index={self.ignore_index}, reduction={self.reduction!r}"
 
     def check_labels(self, logits, labels):
         xp = backend.get_array_module(logits)
@@ -47,18 +55,19 @@ class SoftmaxCrossEntropy(Layer):
         xp = backend.get_array_module(logits)
         valid = labels != self.ignore_index
         count = int(valid.sum())                                        # M
+        divisor = count if self.reduction == "mean" else logits.shape[0]     # D
         labels = xp.where(valid, labels, 0).astype(xp.int64)          # any class where ignored
         if fast.loss_applies(logits):
             log_p_label, probs, saved = fast.softmax_cross_entropy_forward(logits, labels)
-            self.cache = ("fast", probs, saved, valid, count)
+            self.cache = ("fast", probs, saved, valid, divisor)
         else:
             log_p_label, probs = log_softmax_at_labels(logits, labels)
-            self.cache = ("textbook", probs, labels, valid, count)
-        return -float((log_p_label * valid).sum()) / count if count else 0.0
+            self.cache = ("textbook", probs, labels, valid, divisor)
+        return -float((log_p_label * valid).sum()) / divisor if count else 0.0
 
     def backward(self, grad_loss=1.0):
-        route, probs, saved, valid, count = self.saved()      # saved: the labels, or the fast route's
-        scale = valid * probs.dtype.type(grad_loss / max(count, 1))          # 0 at ignored pixels
+        route, probs, saved, valid, divisor = self.saved()      # saved: the labels, or the fast route's
+        scale = valid * probs.dtype.type(grad_loss / max(divisor, 1))          # 0 at ignored pixels
         if route == "fast":
             self.cache = None               # the gradient may be written over the probabilities
             return fast.softmax_cross_entropy_backward(probs, saved, scale)

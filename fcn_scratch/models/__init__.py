@@ -31,6 +31,18 @@ def build(name, **config):
     return model_class(**config)
 
 
+def name_of(model):
+    """The name ``build`` knows ``model`` by: a reference net's ("fcn8s-vgg16") where its geometry is one,
+    else its class's ("fcn8s")."""
+    plain = {key: list(value) if isinstance(value, tuple) else value for key, value in model.config.items()}
+    for name, (kind, config) in REFERENCE.items():
+        if kind == model.name and all(plain.get(key, False) == (list(value) if isinstance(value, tuple) else value)
+                                      for key, value in config.items() if key != "num_classes") \
+                and plain.get("at_once", False) == config.get("at_once", False):
+            return name
+    return model.name
+
+
 def check_config(name, config):
     """One InputError line if ``config`` has a key that ``build(name, ...)``'s model does not take, or
     lacks one it needs that ``name`` does not fill (the paper's nets fill theirs); an unknown name is one too."""
@@ -72,4 +84,4 @@ def _arguments(model_class):
 
 
 __all__ = ["Model", "FCN", "FCN32s", "FCN16s", "FCN8s", "MODELS", "REFERENCE", "NAMES", "SMALL", "VGG16",
-           "CoordMap", "crop_offset", "build", "check_config", "summary", "output_shapes", "recording_output_shapes"]
+           "CoordMap", "crop_offset", "build", "name_of", "check_config", "summary", "output_shapes", "recording_output_shapes"]

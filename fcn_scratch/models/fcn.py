@@ -170,9 +170,10 @@ class FCN(Model):
             d = getattr(self, name).backward(d)
         return self.conv1_1.backward(d, input_grad=input_grad)
 
-    def summary(self, input_size):
-        """Table of layers, output shapes and parameter counts for an input of ``input_size``."""
-        return _summary(self, input_size)
+    def summary(self, input_size, name=None):
+        """Table of layers, output shapes and parameter counts for an input of ``input_size``, titled
+        ``name`` (the name it was built by; default: the class)."""
+        return _summary(self, input_size, name)
 
 
 class FCN32s(FCN):

@@ -36,26 +36,28 @@ def output_shapes(model, input_size):
     return shapes
 
 
-def summary(model, input_size):
+def summary(model, input_size, name=None):
     """Run one forward pass on zeros of ``input_size`` ((C, H, W) or (N, C, H, W)) and
-    return a table: every layer the pass calls, in the order the model registers them, its
-    output shape (from :func:`output_shapes`) and its parameter count, then the totals."""
+    return a table titled by ``name`` (default: the model's class): every layer the pass calls, in the
+    order the model registers them, its output shape (from :func:`output_shapes`) and its parameter
+    count, then the totals."""
     shapes = output_shapes(model, input_size)
     logits = list(shapes.values())[-1]       # the last layer to run, the crop to the image, returns the logits
     rows = [("input", "", str(_batch(input_size)), "")]
-    for name, layer in model.layers.items():
-        if name not in shapes:
+    for layer_name, layer in model.layers.items():
+        if layer_name not in shapes:
             continue
         count = sum(int(v.size) for v in layer.params.values())
         frozen = " (frozen)" if layer.frozen else ""
-        rows.append((name, type(layer).__name__, str(shapes[name]), f"{count:,}{frozen}" if count else "-"))
+        rows.append((layer_name, type(layer).__name__, str(shapes[layer_name]), f"{count:,}{frozen}" if count else "-"))
     total = model.num_parameters(True)
     trainable = model.num_parameters(False)
     widths = [max(len(r[i]) for r in rows + [("layer", "type", "output shape", "parameters")]) for i in range(4)]
     line = "  ".join("{:<%d}" % w for w in widths)
     header = line.format("layer", "type", "output shape", "parameters")
     body = [line.format(*r) for r in rows]
-    return "\n".join([f"{type(model).__name__} on {logits} logits", header, "-" * len(header)] + body +
+    title = f"{name or type(model).__name__} on a {' x '.join(map(str, _batch(input_size)))} input: logits {logits}"
+    return "\n".join([title, header, "-" * len(header)] + body +
                      ["-" * len(header), f"total parameters: {total:,}   trainable: {trainable:,}"])
 
 

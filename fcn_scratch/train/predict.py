@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import backend
-from ..checkpoint import load_model
+from ..checkpoint import load_model, read_header
 from ..data import IMAGE_SUFFIXES, NoteOnce, Preprocessing, read_image, resize_image, resize_labels, save_mask
 from ..errors import InputError
+from ..files import check_writable
 from ..viz import save_overlay
 
 
@@ -98,19 +99,28 @@ def predict_files(model, files, names, out, preprocessing, longer_side=None, tra
     return failures
 
 
-def predict_checkpoint(checkpoint, images, out, resize=False, device="cpu", print_fn=print):
+def predict_checkpoint(checkpoint, images, out, resize=None, device="cpu", overwrite=False, print_fn=print):
     """What ``fcn-scratch predict`` does: load a checkpoint, find the images (files, or the images in
-    folders), and write each one's mask and overlay into ``out`` (:func:`predict_files`), at the
-    checkpoint's training size with ``resize``. Returns ``(files, [(file, reason), ...] of those that
-    could not be read)``."""
-    model, ckpt = load_model(checkpoint, device)
+    folders), and write each one's mask and overlay into ``out`` (:func:`predict_files`). ``resize``: None
+    predicts each image at its own size; a number scales its longer side to that many pixels; 0 to the
+    checkpoint's training size. Outputs of an earlier run are replaced only with ``overwrite``.
+    Returns ``(files, [(file, reason), ...] of those that could not be read)``."""
+    trained_at = read_header(checkpoint)["meta"].get("image_size") or None    # 0: whole images, no one size
+    if resize == 0 and trained_at is None:
+        raise InputError(f"{checkpoint} does not record a training image size; give --resize a size "
+                         "(the longer side in pixels, e.g. --resize 500)")
+    longer_side = None if resize is None else resize or trained_at
     files = image_files(images)
-    trained_at = ckpt.meta.get("image_size")
-    if resize and trained_at is None:
-        raise InputError(f"{checkpoint} does not record its training image size; predict without --resize")
+    names = output_names(files)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    failures = predict_files(model, files, output_names(files), out, Preprocessing.from_meta(ckpt.meta),
-                             trained_at if resize else None, trained_at, print_fn=print_fn)
+    written = [out / f"{name}_{kind}.png" for name in names for kind in ("mask", "overlay")]
+    existing = [path for path in written if path.exists()]
+    if existing and not overwrite:
+        more = f" (and {len(existing) - 1} more of this run's outputs)" if len(existing) > 1 else ""
+        raise InputError(f"{existing[0]} already exists{more}; replace them with --overwrite")
+    check_writable(written[0])
+    model, ckpt = load_model(checkpoint, device)
+    failures = predict_files(model, files, names, out, Preprocessing.from_meta(ckpt.meta), longer_side,
+                             trained_at, print_fn=print_fn)
     print_fn(f"wrote {2 * (len(files) - len(failures))} files to {out}/")
     return files, failures

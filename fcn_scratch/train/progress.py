@@ -12,7 +12,7 @@ def format_seconds(seconds):
 
 
 class Progress:
-    """Print a line at most every ``every`` seconds (and at the end of each epoch)."""
+    """Print a line at most every ``every`` seconds (and where the caller forces one: the end of a round)."""
 
     def __init__(self, total_iters, print_fn=print, every=5.0):
         self.total, self.print, self.every = total_iters, print_fn, every
@@ -20,7 +20,8 @@ class Progress:
         self.done = 0
         self.images = 0
 
-    def update(self, epoch, epochs, it, iters, loss, batch_size, force=False):
+    def update(self, position, loss, batch_size, force=False):
+        """One step done, at ``position`` (how the run names it: "epoch 2/14  iter 5/250")."""
         self.done += 1
         self.images += batch_size
         now = time.perf_counter()
@@ -30,5 +31,5 @@ class Progress:
         elapsed = now - self.start
         rate = self.images / elapsed if elapsed > 0 else 0.0
         left = elapsed / self.done * (self.total - self.done)
-        self.print(f"epoch {epoch}/{epochs}  iter {it}/{iters}  loss {loss:.4f}  "
+        self.print(f"{position}  loss {loss:.4f}  "
                    f"{rate:.1f} img/s  elapsed {format_seconds(elapsed)}  left {format_seconds(left)}")

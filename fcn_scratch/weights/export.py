@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checkpoint import check_finite
 from ..data import Preprocessing
 from ..errors import InputError
-from ..files import refuse_overwrite, save_npz, write_atomically
+from ..files import check_writable, refuse_overwrite, save_npz, write_atomically
 from .read import ABOUT_KEY, open_weights
 
 FORMATS = (".safetensors", ".npz")
@@ -26,11 +27,14 @@ def export(checkpoint_path, out, overwrite=False):
     if out.suffix.lower() not in FORMATS:
         raise InputError(f"{out}: cannot tell the format from {out.suffix!r}; name it .safetensors or .npz")
     refuse_overwrite(out, overwrite)
+    check_writable(out)
     with open_weights(checkpoint_path) as weights:
         if not weights.about:
             raise InputError(f"{checkpoint_path} is not an fcn-scratch checkpoint (it does not say which model "
                              "it holds)")
         arrays = {name: np.ascontiguousarray(weights.read(name), dtype=np.float32) for name in weights.shapes}
+    for name, array in arrays.items():
+        check_finite(checkpoint_path, name, array)
     about = {"model": weights.about["model"], "config": weights.about["config"],
              "meta": {"preprocessing": Preprocessing.from_meta(weights.about["meta"]).to_dict()}}
     if out.suffix.lower() == ".safetensors":

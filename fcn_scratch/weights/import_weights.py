@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from ..checkpoint import save_checkpoint
+from ..checkpoint import check_finite, save_checkpoint
 from ..data import CAFFE_VGG, PRESETS, TORCHVISION_IMAGENET, VOC_CLASSES, Preprocessing
 from ..errors import InputError
-from ..files import refuse_overwrite
+from ..files import check_writable, refuse_overwrite
 from ..functional import no_init
 from ..models import build
 from .fit import check_fit
@@ -51,7 +51,11 @@ def import_weights(src, model_name, out, num_classes=None, class_names=None, pre
     Returns an :class:`Imported`.
     """
     src, out = Path(src), Path(out)
+    if out.suffix.lower() != ".npz":
+        raise InputError(f"{out}: import-weights writes a checkpoint, an .npz; name it .npz (`export` then "
+                         "writes its weights as .safetensors for PyTorch)")
     refuse_overwrite(out, overwrite)
+    check_writable(out)
     if isinstance(preprocessing, str):
         if preprocessing not in PRESETS:
             raise InputError(f"unknown preprocessing {preprocessing!r}; expected one of {sorted(PRESETS)}")
@@ -77,7 +81,9 @@ def import_weights(src, model_name, out, num_classes=None, class_names=None, pre
         for name in loaded:
             source = mapping.sources[name]
             # one parameter at a time; the model keeps the array it is given where the dtype is already its own
-            model.load_matching({name: weights.read(source.key).reshape(source.shape)})
+            array = weights.read(source.key)
+            check_finite(src, source.key, array)
+            model.load_matching({name: array.reshape(source.shape)})
     if preprocessing is None:
         preprocessing = (Preprocessing.from_meta(weights.about.get("meta", {})) if weights.about
                          else FAMILY_PREPROCESSING[family])

@@ -14,6 +14,7 @@ and refuses everything else (and only where PyTorch is installed).
 - ``read(name)``: the array, on the host; the file keeps no reference to it, so a
   caller that drops each array after use holds one at a time.
 """
+import errno
 import pickle
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ class WeightsFile:
 def open_weights(path):
     """Open ``path`` by its suffix (.safetensors, .npz, .pth, .pt, .pth.tar) for reading one array at a time."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a weights file", str(path))
     if not path.is_file():
         raise FileNotFoundError(f"weights file not found: {path}")
     suffix = ".pth" if path.name.endswith(".pth.tar") else path.suffix.lower()

@@ -80,3 +80,25 @@ def test_bad_labels():
     ce.backward()
     with pytest.raises(RuntimeError, match="backward called before forward"):
         ce.backward()
+
+
+def test_summed_loss_is_each_images_sum_averaged_over_the_batch(route, device, rng):
+    """reduction="sum" (pytorch-fcn's size_average=False, divided by the batch): the mean loss times M / N,
+    and its gradient likewise; ignored pixels still count for nothing."""
+    logits = rng.standard_normal((2, 4, 3, 5))
+    labels = rng.integers(0, 4, (2, 3, 5))
+    labels[1, 0] = 255
+    valid = int((labels != 255).sum())
+    mean, summed = SoftmaxCrossEntropy(), SoftmaxCrossEntropy(reduction="sum")
+    loss_mean = mean(on(device, logits), on(device, labels))
+    loss_sum = summed(on(device, logits), on(device, labels))
+    assert loss_sum == pytest.approx(loss_mean * valid / 2, rel=1e-12)
+    np.testing.assert_allclose(host(summed.backward()), host(mean.backward()) * valid / 2, rtol=1e-12)
+    name, err, where = worst(check_layer(SoftmaxCrossEntropy(reduction="sum"), on(device, logits),
+                                         on(device, labels)))
+    assert err < 1e-7, f"{name} gradient off by {err:.2e} at {where}"
+
+
+def test_an_unknown_reduction_is_refused():
+    with pytest.raises(ValueError, match="unknown loss reduction 'median'; expected one of mean, sum"):
+        SoftmaxCrossEntropy(reduction="median")

@@ -114,7 +114,7 @@ def test_summary_reads_the_same_shapes():
     model = tiny_fcn8s()
     text = model.summary((2, 3, 45, 38))
     lines = text.splitlines()
-    assert lines[0] == "FCN8s on (2, 3, 45, 38) logits"
+    assert lines[0] == "FCN8s on a 2 x 3 x 45 x 38 input: logits (2, 3, 45, 38)"
     assert lines[3].split() == ["input", "(2,", "3,", "45,", "38)"]
     for name, shape in output_shapes(model, (2, 3, 45, 38)).items():
         row = next(line for line in lines if line.split()[0] == name)

@@ -77,3 +77,60 @@ def test_schedules():
         set_lr(opt, "cosine", 0, 1)
     with pytest.raises(ValueError, match="learning rate must be positive"):
         SGD(tiny(), lr=0)
+
+
+def test_biases_at_their_own_rate_and_without_weight_decay():
+    """pytorch-fcn's groups: weights at lr with the decay, biases at bias_lr_factor * lr without it."""
+    model = tiny()
+    w0, b0 = model.fc6.params["weight"].copy(), model.fc6.params["bias"].copy()
+    b0 += 1.0
+    model.fc6.params["bias"][...] = b0
+    fill_grads(model, 1.0)
+    opt = SGD(model, lr=0.1, momentum=0.0, weight_decay=0.5, bias_lr_factor=2.0, bias_weight_decay=False)
+    assert opt.group("fc6.weight") == (0.1, 0.5) and opt.group("fc6.bias") == (0.2, 0.0)
+    opt.step()
+    np.testing.assert_allclose(model.fc6.params["weight"], w0 - 0.1 * (1 + 0.5 * w0), rtol=1e-6)
+    np.testing.assert_allclose(model.fc6.params["bias"], b0 - 0.2, rtol=1e-6)
+    set_lr(opt, "poly", 50, 100)                      # a schedule scales both groups
+    assert opt.group("fc6.bias")[0] == pytest.approx(2 * opt.group("fc6.weight")[0])
+
+
+@pytest.mark.parametrize("make", [lambda m: SGD(m, 0.1, momentum=0.99, weight_decay=5e-4),
+                                  lambda m: Adam(m, 0.1, weight_decay=5e-4)], ids=["sgd", "adam"])
+def test_an_update_makes_no_parameter_sized_temporaries(make):
+    """The update runs in parts, so its temporaries (``weight_decay * w``, ``lr * v``) stay a part's size:
+    here fc6 holds 4.7 M floats (19 MB), and the step's peak allocation stays under 6 parts' worth (25 MB),
+    where two temporaries of fc6's size would take 38 MB."""
+    import tracemalloc
+
+    from fcn_scratch.optim.base import PART
+    model = build("fcn8s", num_classes=3, widths=(2, 2, 2, 2, 512), convs_per_block=1, fc_channels=1024,
+                  rng=np.random.default_rng(0))
+    limit = 6 * PART * 4
+    assert 2 * model.fc6.params["weight"].nbytes > limit
+    fill_grads(model, 1e-3)
+    opt = make(model)
+    opt.step()                                        # the buffers are made once, at the first step
+    tracemalloc.start()
+    opt.step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < limit, f"{peak / 1e6:.1f} MB at the peak of a step"
+
+
+def test_parts_give_the_update_of_the_whole_array():
+    """In parts or whole (a parameter that is not contiguous), the same numbers."""
+    from fcn_scratch.optim import base
+    results = []
+    for part in (base.PART, 7):
+        model = tiny()
+        fill_grads(model, 0.3)
+        original, base.PART = base.PART, part
+        try:
+            opt = SGD(model, 0.1, momentum=0.9, weight_decay=0.01)
+            opt.step(), opt.step()
+        finally:
+            base.PART = original
+        results.append(model.state_dict())
+    for name in results[0]:
+        np.testing.assert_array_equal(results[0][name], results[1][name], err_msg=name)

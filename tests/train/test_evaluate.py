@@ -37,7 +37,7 @@ def test_evaluate_checkpoint_writes_the_metrics_beside_the_checkpoint(checkpoint
     assert out.read_text() == json.dumps({"checkpoint": str(path), "data": "toy", "split": "val", **expected},
                                          indent=2)
     assert sorted(p.name for p in path.parent.iterdir()) == ["best.npz", "eval_best_val.json"]
-    assert lines[0] == f"fcn8s from {path} on toy / val (4 images)"
+    assert lines[0] == f"fcn8s from {path} on toy / val (4 images of 32 x 32)"
     assert "mean IU" in lines[1] and lines[-1] == f"wrote {out}"
 
 

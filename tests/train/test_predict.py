@@ -251,6 +251,18 @@ def test_predict_checkpoint_does_what_the_command_does(tmp_path, rng):
                                       predict_image(model.eval(), load_image(paths["photo"]), Preprocessing()))
     assert lines[-1] == f"wrote 4 files to {tmp_path / 'out'}/"
     save_checkpoint(tmp_path / "nosize.npz", model)
-    with pytest.raises(InputError, match="does not record its training image size"):
-        predict_checkpoint(tmp_path / "nosize.npz", [str(paths["photo"])], tmp_path / "out2", resize=True)
+    with pytest.raises(InputError, match="does not record a training image size; give --resize a size"):
+        predict_checkpoint(tmp_path / "nosize.npz", [str(paths["photo"])], tmp_path / "out2", resize=0)
     assert not (tmp_path / "out2").exists()
+    # a size of its own: the longer side scaled to it, the mask back at the image's size
+    predict_checkpoint(tmp_path / "nosize.npz", [str(paths["photo"])], tmp_path / "out2", resize=16)
+    with Image.open(tmp_path / "out2" / "photo_mask.png") as mask:
+        assert mask.size == Image.open(paths["photo"]).size
+    # an earlier run's outputs are kept unless asked
+    before = (tmp_path / "out" / "photo_mask.png").read_bytes()
+    with pytest.raises(InputError, match=r"grey_mask.png already exists \(and 3 more of this run's outputs\); "
+                                         "replace them with --overwrite"):
+        predict_checkpoint(tmp_path / "m.npz", [str(tmp_path / "in")], tmp_path / "out")
+    assert (tmp_path / "out" / "photo_mask.png").read_bytes() == before
+    predict_checkpoint(tmp_path / "m.npz", [str(tmp_path / "in")], tmp_path / "out", overwrite=True,
+                       print_fn=lines.append)

@@ -18,14 +18,16 @@ from fcn_scratch.train.trainer import EXAMPLES
 CONFIG = dict(widths=(4, 8, 8, 8, 8), convs_per_block=1, fc_channels=16, dropout=0.0)
 
 
-def setup(out, epochs=2, lr=3e-3, train_size=24, dropout=0.0):
+def setup(out, epochs=2, lr=3e-3, train_size=24, dropout=0.0, **counted):
+    """A trainer of a tiny FCN-8s on toy shapes (3 batches an epoch); ``counted``: ``iterations`` (then
+    ``epochs`` is ignored) and ``validate_every``."""
     model = build("fcn8s", num_classes=3, rng=np.random.default_rng(0), **{**CONFIG, "dropout": dropout})
     train = DataLoader(ToySegmentation("train", train_size, 32, 3), 8, shuffle=True, seed=0,
                        transform=RandomHorizontalFlip())
     val = DataLoader(ToySegmentation("val", 8, 32, 3), 8)
     lines = []
-    trainer = Trainer(model, Adam(model, lr), train, val, out, epochs, meta={"note": "test"},
-                      print_fn=lines.append, progress_every=0.0)
+    trainer = Trainer(model, Adam(model, lr), train, val, out, None if "iterations" in counted else epochs,
+                      meta={"note": "test"}, print_fn=lines.append, progress_every=0.0, **counted)
     return trainer, lines
 
 
@@ -97,6 +99,42 @@ def test_ctrl_c_mid_epoch_saves_that_step_and_resume_equals_the_uninterrupted_ru
     assert_same_run(full, resumed)
     assert_same_result(full.result(), result)
     assert not (tmp_path / "part" / "interrupted.npz").exists()
+
+
+def test_iterations_run_on_across_epochs_with_a_validation_every_n(tmp_path):
+    """8 iterations of 3-batch epochs, validated every 4: rounds end at iterations 4 and 8, and the
+    batches run on from epoch to epoch as an epoch-counted run draws them."""
+    counted, lines = setup(tmp_path / "counted", iterations=8, validate_every=4)
+    history = counted.fit().history
+    assert [(h["epoch"], h["iteration"]) for h in history] == [(1, 4), (2, 8)]
+    assert counted.optimizer.steps == 8
+    assert any(line.startswith("iteration 8/8") and "mean IU" in line for line in lines)
+    assert any(line.startswith("iteration 5/8  loss") for line in lines)
+    six, _ = setup(tmp_path / "six", iterations=6, validate_every=6)
+    six.fit()
+    by_epochs, _ = setup(tmp_path / "epochs", epochs=2)
+    by_epochs.fit()
+    for name, value in six.model.state_dict().items():
+        np.testing.assert_array_equal(value, by_epochs.model.state_dict()[name], err_msg=name)
+
+
+def test_an_iteration_counted_run_killed_mid_round_resumes_bit_for_bit(tmp_path):
+    full, _ = setup(tmp_path / "full", iterations=8, validate_every=4, dropout=0.5)
+    full_result = full.fit()
+    part, lines = setup(tmp_path / "part", iterations=8, validate_every=4, dropout=0.5)
+    interrupt_at(part, 6)                     # validation round 2, its second step, in epoch 2
+    with pytest.raises(KeyboardInterrupt):
+        part.fit()
+    assert any("interrupted at validation round 2, step 2 of 4" in line for line in lines)
+    resumed, _ = setup(tmp_path / "part", iterations=8, validate_every=4, dropout=0.5)
+    resumed.resume(tmp_path / "part" / "interrupted.npz")
+    result = resumed.fit()
+    assert_same_run(full, resumed)
+    assert_same_result(full_result, result)
+    # a last.npz of rounds of 4 cannot continue as rounds of 3: the rounds would not line up
+    other, _ = setup(tmp_path / "part", iterations=8, validate_every=3)
+    with pytest.raises(ValueError, match="validating every 4 iterations, this run every 3"):
+        other.resume(tmp_path / "part" / "last.npz")
 
 
 def test_resume_into_another_folder_keeps_the_whole_history(tmp_path):
