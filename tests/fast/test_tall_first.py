@@ -29,3 +29,13 @@ def test_keeps_float32(rng):
     a, b = (rng.standard_normal((2, 4, 6)).astype(np.float32) for _ in range(2))
     assert tall_first.matmul_sum_batch(a, b).dtype == np.float32
     assert matmul_sum_batch(a, b).dtype == np.float32
+
+
+def test_a_gradient_larger_than_the_column_matrix_is_not_turned(rng):
+    """fc6 on a small map: more output channels than pixels. The product stays as the definition makes it
+    (a transpose of the gradient would cost more than the order saves), bit for bit, a batch of one too."""
+    for n in (1, 3):
+        a = rng.standard_normal((n, 64, 9)).astype(np.float32)          # dy: 64 channels, 9 pixels
+        b = rng.standard_normal((n, 300, 9)).astype(np.float32)         # the columns
+        assert not tall_first.applies(a) and tall_first.applies(a.transpose(0, 2, 1))
+        np.testing.assert_array_equal(tall_first.matmul_sum_batch(a, b), matmul_sum_batch(a, b))
