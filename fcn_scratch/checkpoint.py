@@ -21,6 +21,7 @@ import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +192,44 @@ def _header(path, archive):
     return parse_header(path, str(_array(path, archive, "header")))
 
 
+def _whole(value, least):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= least
+
+
+def _wholes(value, least, count):
+    return isinstance(value, (list, tuple)) and len(value) == count and all(_whole(v, least) for v in value)
+
+
+# What each configuration value of an FCN must be, and how to say it: a header is untrusted (edited by hand,
+# written by another tool) and may hold anything, and its fault is one line here, not a failure somewhere in
+# building the model.
+CONFIG_KINDS = {
+    "num_classes": (lambda v: _whole(v, 1), "a whole number of at least 1"),
+    "in_channels": (lambda v: _whole(v, 1), "a whole number of at least 1"),
+    "widths": (lambda v: _wholes(v, 1, 5), "the channels of the 5 encoder blocks, each a whole number of at least 1"),
+    "convs_per_block": (lambda v: _whole(v, 1) or _wholes(v, 1, 5), "one number or 5, each at least 1"),
+    "conv1_padding": (lambda v: _whole(v, 0), "a whole number of at least 0"),
+    "fc_channels": (lambda v: _whole(v, 1), "a whole number of at least 1"),
+    "fc6_kernel": (lambda v: _whole(v, 1), "a whole number of at least 1"),
+    "fc6_padding": (lambda v: v is None or _whole(v, 0), "None (keep the size) or a whole number of at least 0"),
+    "dropout": (lambda v: isinstance(v, Real) and not isinstance(v, bool) and 0 <= v < 1,
+                "a probability in [0, 1)"),
+    "learn_final_upsampling": (lambda v: isinstance(v, bool), "True or False"),
+    "at_once": (lambda v: isinstance(v, bool), "True or False"),
+    "class_names": (lambda v: v is None or (isinstance(v, (list, tuple)) and all(isinstance(n, str) for n in v)),
+                    "None or a list of names"),
+}
+
+
+def check_config_kinds(config):
+    """One InputError line for the first value of a header's ``config`` that is not what
+    :data:`CONFIG_KINDS` says it must be."""
+    for name, value in config.items():
+        accepts, expected = CONFIG_KINDS[name]
+        if not accepts(value):
+            raise InputError(f"{name} must be {expected}, got {value!r}")
+
+
 def load_model(path, device="cpu", dtype=None):
     """Rebuild the model a checkpoint describes, load its weights, and move it to ``device``.
 
@@ -199,6 +238,7 @@ def load_model(path, device="cpu", dtype=None):
     ckpt = read_checkpoint(path)
     try:
         check_config(ckpt.model_name, ckpt.config)
+        check_config_kinds(ckpt.config)
         with no_init():                 # every parameter comes from the file: no random draw, no second copy
             model = build(ckpt.model_name, **ckpt.config, dtype=dtype)
     except InputError as exc:

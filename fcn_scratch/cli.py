@@ -29,17 +29,21 @@ def _per_family(key, show=str):
 
 
 def _model_args(p):
+    from .models import MODELS, REFERENCE, SMALL, VGG16
     from .train.defaults import TOY_DATA
 
+    def geometry(key):
+        show = lambda v: " ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)  # noqa: E731
+        return f"(default: {show(SMALL[key])} for the small nets, {show(VGG16[key])} for the VGG16 nets)"
     p.add_argument("--model", default=TOY_DATA["model"],
-                   help="which FCN: the small nets fcn32s|fcn16s|fcn8s, or the paper's VGG16 geometry "
-                        "fcn32s-vgg16|fcn16s-vgg16|fcn8s-vgg16|fcn8s-atonce-vgg16 (default: %(default)s)")
+                   help=f"which FCN: the small nets {'|'.join(MODELS)}, or the paper's VGG16 geometry "
+                        f"{'|'.join(REFERENCE)} (default: %(default)s)")
     p.add_argument("--widths", type=positive(int), nargs=5, default=None, metavar="C",
-                   help="channels of the 5 encoder blocks (default: 16 32 64 128 128)")
+                   help="channels of the 5 encoder blocks " + geometry("widths"))
     p.add_argument("--convs-per-block", type=positive(int), default=None,
-                   help="3x3 convolutions in each encoder block (default: 2)")
+                   help="3x3 convolutions in each encoder block " + geometry("convs_per_block"))
     p.add_argument("--fc-channels", type=positive(int), default=None,
-                   help="channels of fc6 and fc7 (default: 256)")
+                   help="channels of fc6 and fc7 " + geometry("fc_channels"))
     p.add_argument("--dropout", type=in_range(0, 1), default=0.5,
                    help="dropout after fc6 and fc7 while training (default: %(default)s)")
     p.add_argument("--learn-final-upsampling", action="store_true",
@@ -57,6 +61,9 @@ def _model_config(args):
 
 
 def _data_args(p, default_split, image_size_type, image_size_help):
+    from .data import CLASS_NAMES as TOY_CLASSES
+    from .data.factory import TOY_DEFAULT_CLASSES, VOC_DEFAULT_CLASSES
+
     p.add_argument("--data", default="toy",
                    help="'toy' (built-in shapes), or the path of a VOC-format folder or an SBD folder "
                         "(benchmark_RELEASE/dataset: img/, cls/*.mat, train.txt, val.txt) (default: toy)")
@@ -66,7 +73,8 @@ def _data_args(p, default_split, image_size_type, image_size_help):
                         "the paper's validation set) leaves out (default: --data where it is an SBD folder)")
     p.add_argument("--image-size", type=image_size_type, default=None, help=image_size_help)
     p.add_argument("--num-classes", type=positive(int), default=None,
-                   help="classes, background included (toy: 2-6, default 4; VOC: default 21)")
+                   help=f"classes, background included (toy: 2-{len(TOY_CLASSES)}, default {TOY_DEFAULT_CLASSES}; "
+                        f"VOC and SBD: default {VOC_DEFAULT_CLASSES})")
     p.add_argument("--seed", type=non_negative(int), default=0,
                    help="fixes the toy data, and for training the initialization, dropout and shuffling (default: 0)")
     p.add_argument("--device", default="cpu", choices=list(backend.DEVICES), help="cpu or cuda (default: cpu)")
@@ -78,6 +86,7 @@ def _whole_or_at_least_8(text):
 
 
 def build_parser():
+    from .data.factory import TOY_DEFAULT_CLASSES, VOC_DEFAULT_CLASSES
     from .optim import OPTIMIZERS, SCHEDULES
     from .train.defaults import LR, TOY_DATA
 
@@ -163,7 +172,8 @@ def build_parser():
     _model_args(p)
     p.add_argument("--checkpoint", help="summarize the model a checkpoint holds instead")
     p.add_argument("--num-classes", type=positive(int), default=None,
-                   help="classes, background included (default: 4 as train's toy data; 21 for the VGG16 nets)")
+                   help=f"classes, background included (default: {TOY_DEFAULT_CLASSES} as train's toy data; "
+                        f"{VOC_DEFAULT_CLASSES} for the VGG16 nets)")
     p.add_argument("--image-size", type=positive(int), nargs="+", default=[TOY_DATA["image_size"]], metavar="S",
                    help="input size: S, or H W (default: %(default)s)")
     p.add_argument("--in-channels", type=positive(int), default=3, help="(default: %(default)s)")
@@ -227,15 +237,15 @@ def cmd_predict(args):
 def cmd_summary(args):
     from .checkpoint import load_model
     from .functional import no_init
+    from .data.factory import TOY_DEFAULT_CLASSES
     from .models import REFERENCE, build, name_of
-    from .train.defaults import TOY_DATA
 
     if args.checkpoint:
         model, _ = load_model(args.checkpoint)
         name = name_of(model)
     else:
         name = args.model
-        classes = args.num_classes or (None if args.model in REFERENCE else TOY_DATA["num_classes"])
+        classes = args.num_classes or (None if args.model in REFERENCE else TOY_DEFAULT_CLASSES)
         with no_init():                       # the table needs shapes, not values
             model = build(args.model, **({"num_classes": classes} if classes else {}), in_channels=args.in_channels,
                           **_model_config(args))

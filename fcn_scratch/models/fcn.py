@@ -28,7 +28,7 @@ out larger than the upsampled scores, and the same computation crops them
 instead (FCN-8s: score_pool4 at 5, score_pool3 at 9, the output at 31;
 FCN-16s: 5 and 27; FCN-32s: 19).
 """
-from numbers import Integral, Real
+from numbers import Integral
 
 from ..backend import global_rng
 from ..errors import InputError
@@ -60,19 +60,18 @@ class FCN(Model):
                  fc6_kernel=SMALL["fc6_kernel"], fc6_padding=SMALL["fc6_padding"], dropout=0.5,
                  learn_final_upsampling=False, class_names=None, rng=None, dtype=None):
         super().__init__()
-        _check_kinds(num_classes=num_classes, in_channels=in_channels, widths=widths, convs_per_block=convs_per_block,
-                     conv1_padding=conv1_padding, fc_channels=fc_channels, fc6_kernel=fc6_kernel,
-                     fc6_padding=fc6_padding, dropout=dropout, learn_final_upsampling=learn_final_upsampling,
-                     class_names=class_names)
         # plain Python numbers from here on (NumPy's too are accepted): the configuration is written as JSON
         num_classes, in_channels, conv1_padding, fc_channels, fc6_kernel = map(
             int, (num_classes, in_channels, conv1_padding, fc_channels, fc6_kernel))
         fc6_padding, widths = None if fc6_padding is None else int(fc6_padding), [int(w) for w in widths]
-        if _whole(convs_per_block, 1):
+        if isinstance(convs_per_block, Integral):
             convs_per_block = int(convs_per_block)
             convs = [convs_per_block] * 5
         else:
             convs_per_block = convs = [int(c) for c in convs_per_block]
+        if len(widths) != 5 or len(convs) != 5:
+            raise InputError(f"the encoder has 5 blocks: widths and convs_per_block give 5 numbers, got "
+                             f"{len(widths)} and {len(convs)}")
         if fc6_padding is None and fc6_kernel % 2 != 1:
             raise InputError(f"fc6_kernel must be odd (it is padded to keep the size), got {fc6_kernel}")
         if class_names is not None and len(class_names) != num_classes:
@@ -245,7 +244,6 @@ class FCN8s(FCN):
     name = "fcn8s"
 
     def __init__(self, num_classes, at_once=False, **config):
-        _check_kinds(at_once=at_once)
         super().__init__(num_classes, **config)
         self.config["at_once"] = at_once
         self.upscore2 = self._upsample(2, False)
@@ -280,39 +278,3 @@ class FCN8s(FCN):
         d_score_fr = self.upscore2.backward(d_upscore2)
         d_pool4 = self.scale_pool4.backward(self.score_pool4.backward(d_score_pool4))
         return self.encode_backward(d_score_fr, pool4=d_pool4, pool3=d_pool3, input_grad=input_grad)
-
-
-def _whole(value, least):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= least
-
-
-def _wholes(value, least, count):
-    return isinstance(value, (list, tuple)) and len(value) == count and all(_whole(v, least) for v in value)
-
-
-# What each configuration value must be, and how to say it: a configuration read from a checkpoint's
-# header may hold anything, and the model should refuse it in one line, not fail somewhere inside.
-KINDS = {
-    "num_classes": (lambda v: _whole(v, 1), "a whole number of at least 1"),
-    "in_channels": (lambda v: _whole(v, 1), "a whole number of at least 1"),
-    "widths": (lambda v: _wholes(v, 1, 5), "the channels of the 5 encoder blocks, each a whole number of at least 1"),
-    "convs_per_block": (lambda v: _whole(v, 1) or _wholes(v, 1, 5), "one number or 5, each at least 1"),
-    "conv1_padding": (lambda v: _whole(v, 0), "a whole number of at least 0"),
-    "fc_channels": (lambda v: _whole(v, 1), "a whole number of at least 1"),
-    "fc6_kernel": (lambda v: _whole(v, 1), "a whole number of at least 1"),
-    "fc6_padding": (lambda v: v is None or _whole(v, 0), "None (keep the size) or a whole number of at least 0"),
-    "dropout": (lambda v: isinstance(v, Real) and not isinstance(v, bool) and 0 <= v < 1,
-                "a probability in [0, 1)"),
-    "learn_final_upsampling": (lambda v: isinstance(v, bool), "True or False"),
-    "at_once": (lambda v: isinstance(v, bool), "True or False"),
-    "class_names": (lambda v: v is None or (isinstance(v, (list, tuple)) and all(isinstance(n, str) for n in v)),
-                    "None or a list of names"),
-}
-
-
-def _check_kinds(**values):
-    """One InputError line for the first value that is not what :data:`KINDS` says it must be."""
-    for name, value in values.items():
-        accepts, expected = KINDS[name]
-        if not accepts(value):
-            raise InputError(f"{name} must be {expected}, got {value!r}")

@@ -16,7 +16,7 @@ A value of None in a recipe means "not this way": ``epochs`` None counts the run
 """
 
 # The toy data's own defaults (the small nets' training data when no folder is given).
-TOY_DATA = dict(model="fcn8s", image_size=64, num_classes=4, train_size=2000, val_size=200)
+TOY_DATA = dict(model="fcn8s", image_size=64, train_size=2000, val_size=200)
 
 TOY = dict(epochs=14, iterations=None, validate_every=None, batch_size=8, image_size=64, optimizer="adam",
            momentum=0.9, weight_decay=0.0, schedule="poly", loss_reduction="mean", bias_lr_factor=1.0,

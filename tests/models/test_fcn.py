@@ -171,7 +171,7 @@ def test_summary_lists_layers_and_totals():
 def test_bad_configurations():
     with pytest.raises(ValueError, match="unknown model 'fcn4s'"):
         build("fcn4s", num_classes=3)
-    with pytest.raises(ValueError, match="5 encoder blocks"):
+    with pytest.raises(ValueError, match="the encoder has 5 blocks: widths and convs_per_block give 5 numbers, got 2 and 5"):
         FCN8s(3, widths=(8, 8))
     with pytest.raises(ValueError, match="fc6_kernel must be odd"):
         FCN8s(3, fc6_kernel=4)
