@@ -1,4 +1,7 @@
 """Helpers shared by the tests."""
+import numpy as np
+from PIL import Image
+
 from fcn_scratch import backend
 
 
@@ -10,3 +13,22 @@ def on(device, *arrays):
 
 def host(array):
     return backend.to_host(array)
+
+
+def write_sbd_folder(root, sizes, train=None, val=(), classes=21, seed=0):
+    """An SBD folder as SBD stores one: for each ``{id: (H, W)}`` of ``sizes`` a random JPEG in img/ and
+    random labels 0..classes-1 as GTcls.Segmentation (uint8) in cls/<id>.mat; the lists train.txt (default:
+    every id) and val.txt. Returns ``{id: labels (H, W) uint8}``. Needs scipy (the extra ``sbd``)."""
+    from scipy.io import savemat                # only the tests of SBD folders need scipy
+    rng = np.random.default_rng(seed)
+    (root / "img").mkdir(parents=True, exist_ok=True)
+    (root / "cls").mkdir(exist_ok=True)
+    labels = {}
+    for name, (h, w) in sizes.items():
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(root / "img" / f"{name}.jpg")
+        labels[name] = rng.integers(0, classes, (h, w)).astype(np.uint8)
+        savemat(root / "cls" / f"{name}.mat", {"GTcls": {"Segmentation": labels[name],
+                                                         "Boundaries": np.zeros(classes)}})
+    (root / "train.txt").write_text("".join(f"{n}\n" for n in (sizes if train is None else train)))
+    (root / "val.txt").write_text("".join(f"{n}\n" for n in val))
+    return labels

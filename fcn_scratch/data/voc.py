@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from ..errors import InputError
 from ..labels import IGNORE_INDEX
 from .images import IMAGE_SUFFIXES, load_image
+from .splits import read_split_list
 
 # The modes whose pixel values a mask can hold as class indices, read exactly as stored.
 MASK_MODES = ("P", "L", "1", "I;16", "I;16L", "I;16B", "I;16N", "I")
@@ -89,24 +90,6 @@ def check_sizes(image, labels, mask_path):
                          f"{image.shape[2]}x{image.shape[1]} (width x height)")
 
 
-def read_split_list(list_file):
-    """The ids of a split list: one per line, blank lines skipped, a byte-order mark and Windows line
-    ends allowed, an image suffix after an id dropped (``a.jpg`` is ``a``)."""
-    try:
-        text = list_file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"split list {list_file} is not UTF-8 text (byte {exc.start}); expected one id per "
-                         "line") from None
-    ids = []
-    for line in text.splitlines():
-        name = line.strip()
-        if Path(name).suffix.lower() in IMAGE_SUFFIXES:
-            name = name[:-len(Path(name).suffix)]
-        if name:
-            ids.append(name)
-    return ids
-
-
 class VOCSegmentation:
     """A split of a VOC-format folder: ``ds[i] -> (image (3, H, W) float32, labels (H, W) int64)``.
 
@@ -115,19 +98,20 @@ class VOCSegmentation:
     :meth:`mask_path` name the files of sample ``i``, :meth:`read_labels` reads
     its labels (``data.check`` opens them all before training). ``ids``: the
     split's ids where they are computed rather than listed (``seg11valid``);
-    ``computed`` says so.
+    ``computed`` says so. An SBD folder is read by a subclass that changes only
+    where the files are and how labels are read (:class:`.sbd.SBDSegmentation`).
     """
 
     mean = (0.485, 0.456, 0.406)
     std = (0.229, 0.224, 0.225)
-    IMAGES = "JPEGImages"
+    IMAGES = "JPEGImages"           # the folder of the images; LAYOUT: the folder as a missing list names it
     LAYOUT = "a VOC-format folder with JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/"
 
     def __init__(self, root, split="train", num_classes=len(VOC_CLASSES), class_names=None, ids=None):
         self.root = Path(root)
         self.computed = ids is not None
         if ids is None:
-            list_file = self.list_file(split)
+            list_file = self.list_file(self.root, split)
             if not list_file.is_file():
                 raise FileNotFoundError(f"split list not found: {list_file} (expected {self.LAYOUT})")
             ids = read_split_list(list_file)
@@ -139,8 +123,10 @@ class VOCSegmentation:
                                                 else [f"class{i}" for i in range(num_classes)]))
         self._images = _pictures_by_stem(self.root / self.IMAGES)
 
-    def list_file(self, split):
-        return self.root / "ImageSets" / "Segmentation" / f"{split}.txt"
+    @staticmethod
+    def list_file(root, split):
+        """The split list of ``split`` in the folder ``root``."""
+        return Path(root) / "ImageSets" / "Segmentation" / f"{split}.txt"
 
     def __len__(self):
         return len(self.ids)

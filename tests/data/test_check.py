@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_scratch.data import ToySegmentation, VOCSegmentation, check_files, save_mask
+from fcn_scratch.data import SBDSegmentation, ToySegmentation, VOCSegmentation, check_files, save_mask
 from tests.data.test_voc import write_voc
+from tests.helpers import write_sbd_folder
 
 
 def splits(root, num_classes=3):
@@ -71,3 +72,29 @@ def test_what_the_reader_did_is_said_once_per_kind(tmp_path):
     lines = []
     check_files(splits(tmp_path), print_fn=lines.append)
     assert len(lines) == 1 and "a.png has colour mode I;16" in lines[0] and "scaled by its depth" in lines[0]
+
+
+def test_each_bad_file_of_an_sbd_folder_is_one_line(tmp_path, scipy_io):
+    write_sbd_folder(tmp_path, {name: (8, 10) for name in ("ok", "nomat", "nogt", "small", "notmat", "range")},
+                     train=["ok", "nomat", "nogt", "small", "notmat", "range", "noimage"], val=["ok"])
+    cls = tmp_path / "cls"
+    (cls / "nomat.mat").unlink()
+    scipy_io.savemat(cls / "nogt.mat", {"other": np.zeros(3)})
+    scipy_io.savemat(cls / "small.mat", {"GTcls": {"Segmentation": np.zeros((4, 6), np.uint8)}})
+    (cls / "notmat.mat").write_bytes(b"not a matlab file at all")
+    scipy_io.savemat(cls / "range.mat", {"GTcls": {"Segmentation": np.full((8, 10), 40, np.uint8)}})
+    check_files({"val": SBDSegmentation(tmp_path, "val")})
+    with pytest.raises(ValueError) as info:
+        check_files({"train": SBDSegmentation(tmp_path, "train"), "val": SBDSegmentation(tmp_path, "val")})
+    lines = str(info.value).splitlines()
+    assert lines[0] == "the data has 7 faults:"
+    expected = [f"labels not found: {cls / 'nomat.mat'}",
+                f"{cls / 'nogt.mat'} has no GTcls; expected SBD's class labels (cls/<id>.mat)",
+                f"mask {cls / 'small.mat'} is 6x4 but its image is 10x8 (width x height)",
+                f"cannot read labels {cls / 'notmat.mat'} as a MATLAB v5 file (SBD's format): ",
+                f"mask {cls / 'range.mat'} has labels [40] outside the 21 classes (and not the ignore value 255)",
+                f"image not found: {tmp_path / 'img' / 'noimage.jpg'}",
+                f"labels not found: {cls / 'noimage.mat'}"]
+    assert len(lines) == 1 + len(expected)
+    for line, said in zip(lines[1:], expected):
+        assert line.startswith(f"  train split: {said}"), (line, said)

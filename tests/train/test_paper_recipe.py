@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is not installed: the compa
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from tests.data.test_sbd import write_sbd  # noqa: E402
+from tests.helpers import write_sbd_folder  # noqa: E402
 from tests.torch_fcn import TorchFCN  # noqa: E402
 
 SIZES = [(37, 45), (50, 41), (44, 44), (41, 53)]          # (H, W): every image its own size
@@ -87,7 +87,7 @@ def paper_data(tmp_path, layout):
     if layout == "voc":
         return voc, voc, "val"
     ids = [f"img{i}" for i in range(len(SIZES))]
-    write_sbd(tmp_path / "sbd", dict(zip(ids, SIZES)), train=ids)
+    write_sbd_folder(tmp_path / "sbd", dict(zip(ids, SIZES)), train=ids)
     (voc / "ImageSets" / "Segmentation" / "val.txt").write_text("img1\nnot_in_sbd\n")
     write_voc(tmp_path / "extra", sizes=[(30, 33)])
     for folder, suffix in (("JPEGImages", ".png"), ("SegmentationClass", ".png")):
