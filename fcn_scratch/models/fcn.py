@@ -136,6 +136,14 @@ class FCN(Model):
             layer.freeze()
         return layer
 
+    def freeze_upsampling(self):
+        """Keep every transposed convolution at its bilinear start, as the reference trains the paper's nets
+        (pytorch-fcn puts none of them in an optimizer group). Returns the model."""
+        for layer in self.layers.values():
+            if isinstance(layer, ConvTranspose2d):
+                layer.freeze()
+        return self
+
     @staticmethod
     def _fuse(upsampled, skip):
         """A :class:`Fuse` of the ``upsampled`` scores with a ``skip``'s scores (their coordinate maps);

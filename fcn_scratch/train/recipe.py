@@ -11,11 +11,10 @@ from ..checkpoint import read_checkpoint
 from ..data import (Compose, DataLoader, Preprocessing, RandomCropOrPad, RandomHorizontalFlip, check_files,
                     check_image_sizes, make_dataset, sbd_root, write_split_list)
 from ..errors import InputError
-from ..layers import ConvTranspose2d
 from ..models import NAMES as MODEL_NAMES
 from ..models import build
 from ..optim import OPTIMIZERS
-from .defaults import LR, TOY, TOY_DATA, WHOLE_IMAGE_MAX_PIXELS, recipe_for
+from .defaults import LR, PAPER, TOY, TOY_DATA, WHOLE_IMAGE_MAX_PIXELS, recipe_for
 from .report import write_report
 from .run_folder import files_to_replace, hold_run_folder, remove_run_files
 from .trainer import Trainer
@@ -157,10 +156,12 @@ def _train(o, out, train_set, val_set, print_fn):
     model = build(o.model, num_classes=train_set.num_classes, class_names=train_set.class_names,
                   rng=backend.host_rng(o.seed), **o.architecture)
     if o.freeze_upsampling:
-        for layer in model.layers.values():
-            if isinstance(layer, ConvTranspose2d):
-                layer.freeze()
+        model.freeze_upsampling()
     print_fn(describe(o))
+    if recipe_for(o.model) is PAPER and not o.init_from and not o.resume:
+        print_fn(f"note: {o.model} starts from random weights; the paper's rates are set for a VGG16 trained on "
+                 "ImageNet (its Caffe weights, imported with `import-weights vgg16_from_caffe.pth --model "
+                 f"{o.model} --preprocessing caffe`, then --init-from): from random ones the loss may diverge")
     if init:
         copied, fresh = model.load_matching(init.state)
         print_fn(f"initialized {len(copied)} parameters from {o.init_from}; new: {', '.join(fresh) or 'none'}")
