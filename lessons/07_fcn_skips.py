@@ -440,20 +440,28 @@ def main():
     count = 16 if args.quick else 200
     print(f"{'image':>6}{'stride':>8}{'score map':>11}{'mean IU':>9}   "
           "per class (background, circle, square, triangle)")
+    ceilings = {}
     for image_size, stride in ((64, 32), (64, 16), (64, 8), (80, 8), (96, 8), (128, 8)):
         miu, per_class = stride_ceiling(stride, image_size, count)
+        ceilings[image_size, stride] = miu
         cells = -(-image_size // stride)
         print(f"{image_size:>6}{stride:>8}{f'{cells} x {cells}':>11}{miu:>9.3f}   "
               + "  ".join(f"{iu:.3f}" for iu in per_class))
-    fig, ax = figure(1, 4, (3, 3))
+    fig, ax = figure(1, 4, (3, 3.4))
     image, labels = make_sample(3, 0, "val", 64, 4)
-    ax[0, 0].imshow(labels, cmap="viridis", vmin=0, vmax=3, interpolation="nearest")
+    shown = ax[0, 0].imshow(labels, cmap="viridis", vmin=0, vmax=3, interpolation="nearest")
     ax[0, 0].set_title("truth (64 x 64)")
     for a, stride in zip(ax[0, 1:], (32, 16, 8)):
         a.imshow(fractions_upsampled(labels, stride), cmap="viridis", vmin=0, vmax=3, interpolation="nearest")
-        a.set_title(f"from stride {stride}")
+        cells = 64 // stride
+        a.set_title(f"from stride {stride} ({cells} x {cells} cells)\nat best mean IU {ceilings[64, stride]:.3f} "
+                    f"({count} images)", fontsize=10)
     for a in ax[0]:
         a.axis("off")
+    # One colour per class, named: the panels are class maps, not heat maps.
+    fig.legend(handles=[Patch(color=shown.cmap(shown.norm(c)), label=name)
+                        for c, name in enumerate(("background", "circle", "square", "triangle"))],
+               loc="outside lower center", ncol=4, frameon=False, fontsize=9)
     save(fig, args, "stride_cost")
     print("Trained nets land near or below these figures: in lesson 9 (64 pixels) FCN-32s reached 0.450 with\n"
           "its 2 x 2 map (sharper scores than plain fractions) and FCN-8s 0.790 with its 8 x 8 one.")

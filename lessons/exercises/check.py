@@ -2,9 +2,11 @@
 
     python lessons/exercises/check.py                  all ten, a line each (and the diagnosis of each not yet right)
     python lessons/exercises/check.py im2col           one (by name, or number: 1, 01, ex01)
-    python lessons/exercises/check.py im2col --hint    the same, then the next hint (one more each time you ask)
-    python lessons/exercises/check.py reset im2col     your file back to the template (--yes if you changed it)
-    python lessons/exercises/check.py capstone         FCN-8s trained with your layers (once all ten pass)
+    python lessons/exercises/check.py im2col --hint    the same, then the next hint for what it found wrong
+    python lessons/exercises/check.py reset im2col     your file back to the template, hints from the first
+                                                       (--yes if you changed it)
+    python lessons/exercises/check.py capstone         FCN-8s trained with your layers, once all ten pass (about 25 s)
+    python lessons/exercises/check.py capstone --quick the same, smaller (2-4 s)
 
 The first run writes your copy of each exercise, lessons/exercises/exNN_name.py, from its template;
 after that only ``reset --yes`` ever writes over one. The exit status is 0 when everything checked passed.
@@ -71,10 +73,15 @@ def check(names, hint, folder, out=print):
             " Next: the capstone, python lessons/exercises/check.py capstone" if not waiting else
             f" Next: python lessons/exercises/check.py {checker.name_of(waiting[0].exercise)}"))
     if hint and waiting:
-        exercise = waiting[0].exercise
-        number, text = checker.next_hint(exercise, folder)
-        out(f"\nhint {number} of {len(exercise.HINTS)} for {checker.name_of(exercise)}:")
-        say(text, out=out)
+        number, count, function, text = checker.next_hint(waiting[0], folder)
+        if text is None:
+            name = checker.name_of(waiting[0].exercise)
+            out(f"\nno more hints for {function}(): you have seen all {count}. The diagnosis above says what "
+                f"differs; lesson {waiting[0].exercise.LESSON} works the idea through. (A new diagnosis brings its "
+                f"own hints; python lessons/exercises/check.py reset {name} starts them over, with the template.)")
+        else:
+            out(f"\nhint {number} of {count} for {function}():")
+            say(text, out=out)
     elif hint:
         out("\npassed: no hint needed")
     elif waiting:
@@ -89,7 +96,7 @@ def main(argv=None, folder=checker.FOLDER, out=print):
     parser.add_argument("names", nargs="*", help="exercises to check (default: all), or: reset NAME, capstone")
     parser.add_argument("--hint", action="store_true", help="show the next hint for the first exercise not passed")
     parser.add_argument("--yes", action="store_true", help="with reset: replace your changed file (kept as .bak)")
-    parser.add_argument("--quick", action="store_true", help="with capstone: a smaller run, in seconds")
+    parser.add_argument("--quick", action="store_true", help="with capstone: a smaller run, 2-4 s")
     args = parser.parse_args(argv)
     try:
         if args.names[:1] == ["reset"]:

@@ -44,3 +44,13 @@ def test_ten_passing_files_lead_to_the_capstone_and_it_runs(tmp_path):
     lines.clear()
     assert check.main(["capstone", "--quick"], folder=tmp_path, out=lines.append) == 0
     assert "the same net, trained alike: your layers train FCN-8s." in lines[-1]
+
+
+def test_layers_five_times_slower_than_the_library_s_are_told_where_the_time_went_and_that_it_is_fine():
+    lines = []
+    capstone.where_the_time_went({"conv2d_forward": 3.0, "maxpool_backward": 40.0}, 60.0, 10.0, lines.append)
+    assert len(lines) == 1 and "6 times as long as the library's (60 s against 10 s)" in lines[0]
+    assert "40 s of it in your maxpool_backward()" in lines[0] and "a Python loop over pixels" in lines[0]
+    assert "Correctness is what counts here" in lines[0]
+    capstone.where_the_time_went({"maxpool_backward": 40.0}, 45.0, 10.0, lines.append)
+    assert len(lines) == 1          # under five times: nothing to say

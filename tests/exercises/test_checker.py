@@ -72,7 +72,9 @@ def test_exercises_are_found_by_name_or_number():
 def test_every_exercise_follows_a_lesson_in_order_and_has_hints():
     lessons = [exercise.LESSON for exercise in checker.EXERCISES]
     assert lessons == sorted(lessons) and set(lessons) <= set(range(1, 13))
-    assert all(len(exercise.HINTS) >= 3 for exercise in checker.EXERCISES)
+    for exercise in checker.EXERCISES:          # hints for every function, at least two each, three per exercise
+        assert set(exercise.HINTS) == set(exercise.FUNCTIONS), checker.name_of(exercise)
+        assert min(map(len, exercise.HINTS.values())) >= 2 and sum(map(len, exercise.HINTS.values())) >= 3
     assert sorted(p.stem for p in checker.TEMPLATES.glob("ex*.py")) == [e.FILE for e in checker.EXERCISES]
 
 
@@ -80,3 +82,20 @@ def test_a_function_with_the_wrong_signature_is_told_so():
     result = checker.run(checker.find("im2col"), types.SimpleNamespace(im2col=lambda x, kernel_size: x))
     assert result.status == "crashed"
     assert "calling your im2col() raised TypeError: does its signature match the template's?" in result.lines[0]
+
+
+def test_the_transposed_convolution_as_a_convolution_of_the_dilated_input_passes():
+    """The other route: the input spread by zeros, convolved with the flipped, channel-swapped kernel."""
+    from tests.exercises.test_diagnoses import dilated_route
+    student = types.SimpleNamespace(col2im=solutions.col2im, conv_transpose2d_forward=dilated_route)
+    result = checker.run(checker.find("conv_transpose"), student)
+    assert result.status == "passed", (result.lines, result.case)
+
+
+def test_a_function_that_changes_its_input_is_told_so_and_the_caller_s_array_is_kept():
+    def centred_im2col(x, kernel_size, stride=1, padding=0):
+        x -= x.mean()
+        return solutions.im2col(x, kernel_size, stride, padding)
+    result = checker.run(checker.find("im2col"), types.SimpleNamespace(im2col=centred_im2col))
+    assert result.status == "wrong" and result.function == "im2col"
+    assert result.lines[0].startswith("your im2col() changed its argument x in place (486 of its 486 entries)")

@@ -47,18 +47,56 @@ def test_reset_refuses_to_replace_a_changed_file_without_yes_then_keeps_a_copy(t
 
 
 def test_reset_of_an_unchanged_or_missing_file_needs_no_confirmation(tmp_path):
-    assert _run(["reset", "im2col"], tmp_path) == (0, "ex01_im2col.py is the template")
-    assert _run(["reset", "im2col"], tmp_path) == (0, "ex01_im2col.py is the template")
+    assert _run(["reset", "im2col"], tmp_path) == (0, "ex01_im2col.py is the template; its hints start over")
+    assert _run(["reset", "im2col"], tmp_path) == (0, "ex01_im2col.py is the template; its hints start over")
 
 
-def test_hints_come_one_at_a_time_and_are_counted_beside_the_files(tmp_path):
-    hints = checker.find("maxpool").HINTS
-    for number in range(1, len(hints) + 2):
+INDEXED_ADD = """from tests.exercises.solutions import maxpool_forward  # noqa: F401
+import numpy as np
+
+
+def maxpool_backward(dy, indices, x_shape):
+    n, c, h, w = x_shape
+    dx = np.zeros((n, c, h * w), dy.dtype)
+    dx[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], indices] += dy
+    return dx.reshape(x_shape)
+"""
+
+
+def test_hints_follow_the_diagnosis_one_at_a_time_then_say_there_are_no_more(tmp_path):
+    (tmp_path / "ex03_maxpool.py").write_text(INDEXED_ADD)
+    general = checker.find("maxpool").HINTS["maxpool_backward"]
+    texts = []
+    for number in range(1, len(general) + 2):
         code, text = _run(["maxpool", "--hint"], tmp_path)
-        shown = min(number, len(hints))
-        assert f"hint {shown} of {len(hints)} for maxpool:" in text
-        assert hints[shown - 1][:40] in text.replace("\n    ", " ")
-    assert json.loads((tmp_path / ".hints.json").read_text()) == {"ex03_maxpool": len(hints)}
+        assert code == 1 and f"hint {number} of {len(general) + 1} for maxpool_backward():" in text
+        texts.append(text.split("for maxpool_backward():")[1].replace("\n    ", " "))
+    assert "appears twice among the indices of one assignment" in texts[0]      # the mistake found, first
+    assert [t.strip()[:40] for t in texts[1:]] == [h[:40] for h in general]
+    code, text = _run(["maxpool", "--hint"], tmp_path)
+    assert "no more hints for maxpool_backward(): you have seen all 4" in text
+    assert json.loads((tmp_path / ".hints.json").read_text())["ex03_maxpool"]["shown"] == len(general) + 2
+
+
+def test_hints_start_from_the_function_found_wrong(tmp_path):
+    """col2im passes; the transposed convolution flips its kernel: the first hint is about the flip."""
+    (tmp_path / "ex04_conv_transpose.py").write_text(
+        "from tests.exercises.solutions import col2im, conv_transpose2d_forward as right\n\n\n"
+        "def conv_transpose2d_forward(x, weight, stride=1, padding=0):\n"
+        "    return right(x, weight[:, :, ::-1, ::-1], stride, padding)\n")
+    code, text = _run(["conv_transpose", "--hint"], tmp_path)
+    assert "hint 1 of 5 for conv_transpose2d_forward():" in text and "scatters its value times the kernel" in text
+
+
+def test_reset_starts_the_hints_over(tmp_path):
+    (tmp_path / "ex03_maxpool.py").write_text(INDEXED_ADD)
+    _run(["maxpool", "--hint"], tmp_path)
+    _run(["maxpool", "--hint"], tmp_path)
+    code, text = _run(["reset", "maxpool", "--yes"], tmp_path)
+    assert code == 0 and "hints start over" in text
+    assert "ex03_maxpool" not in json.loads((tmp_path / ".hints.json").read_text())
+    code, text = _run(["maxpool", "--hint"], tmp_path)
+    assert "hint 1 of 3 for maxpool_forward():" in text          # the template: not started, its first function
 
 
 def test_a_passed_exercise_needs_no_hint(tmp_path):

@@ -1,5 +1,10 @@
 """The exercises' checker: one module per exercise, each with its ``FILE``, ``LESSON``, ``TITLE``,
-``HINTS`` and ``check(student)``; this module runs them and keeps the files and the hints.
+``HINTS`` (for each function, hints from the idea toward the details) and ``check(student)``; this
+module runs them and keeps the files and the hints.
+
+Hints follow the diagnosis: they are about the function the checker found wrong, and when it named
+a known mistake, the first one is about that mistake. Asking again gives the next; a new diagnosis
+starts a new series.
 
 Your files are ``lessons/exercises/exNN_name.py``; each starts as a copy of
 ``templates/exNN_name.py``, made when the checker first finds it missing, and is never
@@ -39,11 +44,14 @@ def find(name):
 
 @dataclass
 class Result:
-    """What a check found: ``status`` is "passed", "wrong", "crashed" or "not started"."""
+    """What a check found: ``status`` is "passed", "wrong", "crashed" or "not started"; ``function`` the one it
+    was about, ``hint`` the first hint for the mistake it named (None for a mistake it could not name)."""
     exercise: object
     status: str
     lines: list = field(default_factory=list)
     case: str = None
+    function: str = None
+    hint: str = None
 
 
 def run(exercise, module):
@@ -52,11 +60,11 @@ def run(exercise, module):
     try:
         return Result(exercise, "passed", exercise.check(student))
     except NotStarted as not_started:
-        return Result(exercise, "not started", [str(not_started)])
+        return Result(exercise, "not started", [str(not_started)], function=student.last)
     except Wrong as wrong:
-        return Result(exercise, "wrong", [wrong.message], wrong.case)
+        return Result(exercise, "wrong", [wrong.message], wrong.case, student.last, wrong.hint)
     except Crashed as crashed:
-        return Result(exercise, "crashed", crashed.lines, crashed.case)
+        return Result(exercise, "crashed", crashed.lines, crashed.case, student.last)
 
 
 def student_file(exercise, folder=FOLDER):
@@ -90,24 +98,46 @@ def check_file(exercise, folder=FOLDER):
     return run(exercise, module)
 
 
-def next_hint(exercise, folder=FOLDER):
-    """``(number, hint)``: the next hint not yet shown for ``exercise`` (the last again once all are out),
-    counted in ``.hints.json`` beside your files."""
+def hints_for(result):
+    """``(function, hints)``: the hints for the diagnosis in ``result``, the one for its mistake first."""
+    exercise = result.exercise
+    function = result.function if result.function in exercise.HINTS else exercise.FUNCTIONS[0]
+    return function, ([result.hint] if result.hint else []) + exercise.HINTS[function]
+
+
+def next_hint(result, folder=FOLDER):
+    """``(number, count, function, hint)``: the next hint for the diagnosis in ``result``, counted in
+    ``.hints.json`` beside your files; past the last one, ``hint`` is None. A diagnosis about another
+    function, or another known mistake, starts again at 1."""
+    function, hints = hints_for(result)
+    about = f"{function}: {result.hint or 'any mistake'}"
     state_file = Path(folder) / HINTS_FILE
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
-    shown = min(state.get(exercise.FILE, 0) + 1, len(exercise.HINTS))
-    state[exercise.FILE] = shown
+    mine = state.get(result.exercise.FILE)
+    shown = (mine["shown"] if isinstance(mine, dict) and mine.get("about") == about else 0) + 1
+    state[result.exercise.FILE] = {"about": about, "shown": min(shown, len(hints) + 1)}
     state_file.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
-    return shown, exercise.HINTS[shown - 1]
+    return shown, len(hints), function, hints[shown - 1] if shown <= len(hints) else None
+
+
+def forget_hints(exercise, folder=FOLDER):
+    """Start ``exercise``'s hints over (what a reset does)."""
+    state_file = Path(folder) / HINTS_FILE
+    if state_file.exists():
+        state = json.loads(state_file.read_text())
+        if state.pop(exercise.FILE, None) is not None:
+            state_file.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
 def reset(exercise, confirmed=False, folder=FOLDER):
-    """Put the template back in place of your file. Your changes are replaced only when ``confirmed``, and then
-    kept beside it as ``exNN_name.py.bak`` (``.bak1``, ... when that exists). Returns what happened, in words."""
+    """Put the template back in place of your file, and start its hints over. Your changes are replaced only when
+    ``confirmed``, and then kept beside it as ``exNN_name.py.bak`` (``.bak1``, ... when that exists). Returns what
+    happened, in words."""
     path, template = Path(folder) / f"{exercise.FILE}.py", TEMPLATES / f"{exercise.FILE}.py"
     if not path.exists() or path.read_bytes() == template.read_bytes():
         shutil.copyfile(template, path)
-        return f"{path.name} is the template"
+        forget_hints(exercise, folder)
+        return f"{path.name} is the template; its hints start over"
     if not confirmed:
         raise PermissionError(f"{path.name} has your changes: reset replaces them with the template only when you "
                               f"add --yes (your version is then kept as {path.name}.bak)")
@@ -117,4 +147,5 @@ def reset(exercise, confirmed=False, folder=FOLDER):
         backup = path.with_name(f"{path.name}.bak{number}")
     shutil.copyfile(path, backup)
     shutil.copyfile(template, path)
-    return f"{path.name} is the template again; your version is in {backup.name}"
+    forget_hints(exercise, folder)
+    return f"{path.name} is the template again, and its hints start over; your version is in {backup.name}"

@@ -9,13 +9,12 @@ from .core import Wrong, as_array, case, compare
 
 FILE, LESSON, TITLE = "ex05_bilinear", 3, "the bilinear kernel of FCN's upsampling"
 FUNCTIONS = ("bilinear_kernel",)
-HINTS = [
-    "Build the 1-D tent first: t = np.arange(k), factor = (k + 1) // 2, centre = (k - 1) / 2, "
-    "tent = 1 - |t - centre| / factor. For k = 4: [0.25, 0.75, 0.75, 0.25].",
-    "The 2-D kernel is the outer product np.outer(tent, tent): separable, bilinear = linear in y times linear in x.",
-    "Only channel c feeds channel c: start from zeros (C, C, k, k) and fill weight[c, c] for each c "
-    "(weight[range(C), range(C)] = kernel does all at once).",
-]
+HINTS = {"bilinear_kernel": [
+    "Build one dimension first: a tent that peaks at the kernel's centre (half-way between the two middle taps "
+    "when k is even) and falls linearly, reaching zero one factor away from the centre, just outside the kernel.",
+    "The 2-D kernel is separable: bilinear means linear along the rows times linear along the columns.",
+    "Each channel is upsampled on its own: only the pairs (c, c) hold the kernel, every other pair is zero.",
+]}
 
 CASES = [(1, 4), (3, 4), (2, 16), (2, 3), (1, 5), (4, 2), (2, 1), (1, 8), (3, 6), (2, 7), (21, 64)]   # (C, k)
 
@@ -57,6 +56,11 @@ def check(student):
                  "for even k", lambda: _kernel(c, _tent(k, factor, factor - 1))),
                 ("your tent has the wrong width: it falls by 1 / factor per tap, factor = ceil(k / 2)",
                  lambda: _kernel(c, _tent(k, k / 2, centre))),
+                (f"right for even k, too narrow for odd k (here {k}): your factor rounds k / 2 down, so the tent "
+                 "reaches zero on the kernel's end taps; factor = ceil(k / 2) puts the zeros just outside",
+                 lambda: _kernel(c, _tent(k, k // 2, centre)),
+                 "Write out the factor for k = 4 and for k = 5 with your formula and with ceil(k / 2). Where does "
+                 "the tent reach zero in each case?"),
                 ("the 2-D kernel is the outer product of the 1-D tent with itself, not a sum",
                  lambda: _kernel(c, _tent(k, factor, centre), combine=lambda a, b: (a[:, None] + b[None, :]) / 2)),
             ])

@@ -7,16 +7,19 @@ from .core import case, compare, gradient_check, same_dtype, small, unpack
 
 FILE, LESSON, TITLE = "ex07_conv_backward", 5, "Conv2d backward: dW, db and dx"
 FUNCTIONS = ("conv2d_backward",)
-HINTS = [
-    "Keep the forward's pieces: cols = im2col(x, k, s, p) (N, C_in*k*k, L) and dy as (N, C_out, L) with "
-    "L = H_out*W_out. Every gradient is one product of these, or a sum.",
-    "db: each bias value was added to every output pixel of every image, so db sums dy over N, H_out and W_out: "
-    "shape (C_out,).",
-    "dW: y[n] = W_col @ cols[n], so dW_col = sum over n of dy[n] @ cols[n].T, shape (C_out, C_in*k*k); reshape it "
-    "to the weight's (C_out, C_in, k, k). Sum over the batch, don't average: the loss already holds its 1/M.",
-    "dx: the columns' gradient is W_col.T @ dy[n], (C_in*k*k, L); col2im folds it back into the image, adding where "
-    "windows overlap, and drops what fell on the padding: dx has x's shape.",
-]
+HINTS = {"conv2d_backward": [
+    "Keep the forward's pieces: the windows as columns, and dy with one row per output channel. Every gradient "
+    "is one product of these, or a sum.",
+    "db: each bias value was added at every output pixel of every image; its gradient gathers dy from all of them.",
+    "dW: every image used the same weight, y[n] = W_col @ cols[n], so every image's product adds to dW: a sum over "
+    "the batch (not an average: the loss already holds its 1/M), then the weight's shape.",
+    "dx: the columns' gradient is the weight matrix transposed times dy, image by image; col2im folds it back, "
+    "adding where windows overlap and dropping what fell on the padding.",
+]}
+
+
+FIRST_IMAGE = ("With one image your gradient would be right; with two it is not. Which images does your "
+               "product see: all N, or the one you indexed?")
 
 
 def mistakes(dy, x, weight, s, p, want):
@@ -41,8 +44,12 @@ def mistakes(dy, x, weight, s, p, want):
         ("your dW is the kernel flipped: no flip anywhere in a cross-correlation's gradients",
          lambda: dw[:, :, ::-1, ::-1]),
         (f"your dW is 1/{n} of the right one: sum over the batch, don't average", dw / n),
+        ("your dW is the first image's alone: every image of the batch used the weight, so each adds its "
+         "product to dW", lambda: reference.conv_backward(dy[:1], x[:1], weight, s, p)[1], FIRST_IMAGE),
     ]
-    db_values = [(f"your db is 1/{n} of the right one: sum over the batch, don't average", db / n)]
+    db_values = [(f"your db is 1/{n} of the right one: sum over the batch, don't average", db / n),
+                 ("your db is the first image's alone: the bias was added in every image, so db sums dy over the "
+                  "batch too", lambda: dy[:1].sum(axis=(0, 2, 3)), FIRST_IMAGE)]
     dx_values = [("your dx is what the flipped kernel gives: use the weight as it is, W_col.T @ dy",
                   lambda: reference.conv_backward(dy, x, weight[:, :, ::-1, ::-1].copy(), s, p)[0])]
     return {"dx": (dx_shapes, dx_values), "dW": (dw_shapes, dw_values), "db": (db_shapes, db_values)}

@@ -6,14 +6,14 @@ from .core import case, compare, same_dtype
 
 FILE, LESSON, TITLE = "ex02_conv_forward", 1, "Conv2d forward: im2col and one matrix product"
 FUNCTIONS = ("conv2d_forward",)
-HINTS = [
-    "Three lines: cols = im2col(x, k, s, p) of shape (N, C_in*k*k, H_out*W_out); the weight as a matrix "
-    "(C_out, C_in*k*k); their product for every image at once (W_col @ cols broadcasts over N).",
-    "The bias has one value per output channel: add bias[:, None] to (N, C_out, H_out*W_out), then reshape "
-    "to (N, C_out, H_out, W_out) with H_out = (H + 2p - k) // s + 1.",
-    "No kernel flip: a deep-learning convolution is a cross-correlation, and im2col's row order "
-    "(c, i, j) is the order of weight.reshape(C_out, -1).",
-]
+HINTS = {"conv2d_forward": [
+    "Once every window is a column, the whole convolution is one matrix product: which matrix of the weights, "
+    "multiplied by the columns, makes one output channel per row?",
+    "One bias per output channel, added at every pixel of that channel: broadcasting adds it everywhere once "
+    "the bias has an axis of length 1 where the pixels are.",
+    "No kernel flip: a deep-learning convolution is a cross-correlation, and im2col's row order is already the "
+    "order of the weight's entries flattened.",
+]}
 
 CASES = [(2, 3, 4, 9, 9, 3, 1, 1), (1, 2, 5, 7, 6, 3, 2, 0), (2, 4, 4, 8, 8, 3, 1, 1), (1, 3, 2, 6, 9, 1, 1, 0),
          (2, 2, 3, 9, 7, 4, 2, 2), (1, 1, 3, 5, 5, 5, 1, 2)]      # (N, C_in, C_out, H, W, k, s, p)

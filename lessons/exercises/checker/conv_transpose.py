@@ -11,17 +11,26 @@ from .im2col import random_cases
 
 FILE, LESSON, TITLE = "ex04_conv_transpose", 3, "col2im and the transposed convolution, adjoints"
 FUNCTIONS = ("col2im", "conv_transpose2d_forward")
-HINTS = [
-    "col2im runs im2col's loop backwards: reshape cols to (N, C, k, k, H_out, W_out), start from zeros of the "
-    "padded size (N, C, H + 2p, W + 2p), and for each tap (i, j) add cols[:, :, i, j] into the strided slice "
-    "x_pad[:, :, i : i + s*H_out : s, j : j + s*W_out : s].",
-    "Add (+=), never assign: where windows overlap, one pixel sits in several columns and gets all of them. "
-    "Then cut the padding off: x_pad[:, :, p : p + H, p : p + W].",
-    "The transposed convolution is col2im of a product: with W_mat = weight.reshape(C_in, C_out*k*k), the columns "
-    "are W_mat.T @ x.reshape(N, C_in, H*W), and col2im folds them into an (N, C_out, H_out, W_out) image.",
-    "Its output size is the size a convolution with the same k, s, p would shrink back to H: "
-    "H_out = (H - 1) * s - 2p + k.",
-]
+HINTS = {
+    "col2im": [
+        "col2im walks im2col's loop backwards: for each kernel tap, the column entries go back to the pixels they "
+        "were copied from, the same strided grid of the padded image.",
+        "Overlapping windows copied one pixel into several columns; on the way back that pixel receives all of "
+        "them: add, never assign. Then drop what landed on the padding.",
+        "Start from zeros of the padded size with the dtype of cols, so that float32 stays float32.",
+    ],
+    "conv_transpose2d_forward": [
+        "Each input pixel scatters its value times the k x k kernel into the output, s pixels further per input "
+        "pixel, and overlapping patches add: col2im does the adding, once the columns are right.",
+        "The columns hold, for every input pixel, C_out*k*k numbers, each a sum over the input channels of weight "
+        "times pixel. As a product, the weight matrix must be indexed (C_out*k*k, C_in): the weight flattened to "
+        "(C_in, C_out*k*k), then transposed. A reshape to the other shape keeps the order of the entries.",
+        "The output is the size a convolution with the same k, s and p would shrink back to H.",
+        "Another route gives the same numbers: spread the input with s - 1 zeros between pixels, pad by k - 1 - p "
+        "and convolve (stride 1) with the kernel flipped and its channel axes swapped. Scattering uses the kernel "
+        "as it is; only the convolution route flips it.",
+    ],
+}
 
 TRANSPOSED = [(2, 3, 3, 4, 4, 4, 2, 0), (2, 3, 2, 4, 4, 4, 2, 0), (1, 2, 3, 3, 5, 3, 2, 1), (2, 2, 2, 3, 3, 16, 8, 0),
               (1, 3, 4, 5, 4, 3, 1, 1), (1, 2, 2, 4, 3, 5, 3, 2)]     # (N, C_in, C_out, H, W, k, s, p)
@@ -37,7 +46,9 @@ def check_col2im(student, rng):
             got = student.col2im(cols, x.shape, k, s, p)
             compare("x", got, want, {(n, c, h + 2 * p, w + 2 * p): "did you remove the padding?"}, [
                 ("where windows overlap you overwrite; col2im adds",
-                 lambda: overwriting_col2im(cols, x.shape, k, s, p)),
+                 lambda: overwriting_col2im(cols, x.shape, k, s, p),
+                 "A pixel under several windows was copied into several columns. Going back, should it keep the "
+                 "last of them, or get them all?"),
                 ("your rows are read kernel tap first, then channel; im2col's row is c*k*k + i*k + j",
                  lambda: functional.col2im(cols.reshape(n, k * k, c, -1).transpose(0, 2, 1, 3).reshape(cols.shape),
                                            x.shape, (k, k), (s, s), (p, p)))])
@@ -70,11 +81,24 @@ def check_transposed(student, rng):
                 (n, c_out, h * s, w * s): "H_out = (H - 1) * s - 2p + k, not H * s",
                 (n, c_in, ho, wo): "you read the weight as (C_out, C_in, k, k); a transposed convolution's weight is "
                                    "(C_in, C_out, k, k)"},
-                [("the product is the wrong way round: you scattered with a channel-swapped weight; a transposed "
-                  "convolution's weight is (C_in, C_out, k, k)",
-                  lambda: reference.conv_transpose(x, weight.transpose(1, 0, 2, 3).copy(), s, p)[0]),
-                 ("you flipped the kernel: the transposed convolution scatters through the same, unflipped kernel",
-                  lambda: reference.conv_transpose(x, weight[:, :, ::-1, ::-1].copy(), s, p)[0]),
+                [("your y is the transposed convolution with the weight's two channel axes swapped: its weight is "
+                  "(C_in, C_out, k, k); scattering reads it as it is, a convolution of the dilated input swaps "
+                  "the axes", lambda: reference.conv_transpose(x, weight.transpose(1, 0, 2, 3).copy(), s, p)[0],
+                  "Which axis of the weight meets the input's channels? In a transposed convolution it is the "
+                  "first one, the reverse of a convolution's weight."),
+                 ("your y equals the transposed convolution with the kernel flipped: scattering uses the kernel as "
+                  "it is; a convolution of the dilated input needs it flipped (weight[:, :, ::-1, ::-1])",
+                  lambda: reference.conv_transpose(x, weight[:, :, ::-1, ::-1].copy(), s, p)[0],
+                  "Follow one input pixel: it scatters its value times the kernel, tap (i, j) landing i rows and "
+                  "j columns after its patch's corner. A convolution gathers instead; gathering the same patch "
+                  "meets the taps in the opposite order."),
+                 ("your columns come from a weight matrix of the right shape and the wrong entries: reshaping the "
+                  "weight straight to (C_out*k*k, C_in) reorders it without transposing; the product needs the "
+                  "(C_in, C_out*k*k) matrix transposed",
+                  lambda: functional.col2im(weight.reshape(n_cols, c_in) @ x.reshape(n, c_in, -1), want.shape,
+                                            (k, k), (s, s), (p, p)),
+                  "A reshape keeps the entries in their memory order and only regroups them; a transpose moves "
+                  "them. Which of the two turns rows of C_out*k*k weights into columns?"),
                  ("where two scattered patches overlap you overwrite; col2im adds",
                   lambda: overwriting_col2im(weight.reshape(c_in, n_cols).T @ x.reshape(n, c_in, -1), want.shape,
                                              k, s, p))])
@@ -88,10 +112,13 @@ def check_transposed(student, rng):
 def check(student):
     rng = np.random.default_rng(4)
     count = check_col2im(student, rng)
+    with case("float32 cols (1, 18, 9), x_shape (1, 2, 6, 6), kernel_size 3, stride 2, padding 1"):
+        cols = rng.standard_normal((1, 18, 9)).astype(np.float32)
+        same_dtype("x", student.col2im(cols, (1, 2, 6, 6), 3, 2, 1), np.float32)
     gap = check_transposed(student, rng)
     with case("float32 x (1, 2, 3, 3), weight (2, 2, 4, 4), stride 2"):
         x, weight = (rng.standard_normal(shape).astype(np.float32) for shape in ((1, 2, 3, 3), (2, 2, 4, 4)))
         same_dtype("y", student.conv_transpose2d_forward(x, weight, 2, 0), np.float32)
-    return [f"col2im: {count} cases right, the adjoint of im2col",
+    return [f"col2im: {count} cases right, the adjoint of im2col; float32 stays float32",
             f"conv_transpose2d_forward: {len(TRANSPOSED)} cases right (FCN's x2 and x8 among them), "
             f"<conv(y), x> = <y, conv_T(x)> (difference {small(gap)}); float32 stays float32"]

@@ -9,11 +9,20 @@ Your code may fail in three ways, each reported as such:
 
 - it still raises ``NotImplementedError``: "not started";
 - it raises anything else: the lines of the traceback that are in your code, and the error;
-- it returns something wrong: a :class:`Wrong`, one sentence that points at the mistake.
+- it returns something wrong: a :class:`Wrong`, one sentence that points at the mistake;
+- it changes an array it was given (``logits -= ...``): a :class:`Wrong` too, since the caller, a
+  layer's backward say, reads that array again. Your functions get copies, so the check goes on
+  with the inputs it made, and says which argument changed.
+
+Where the difference fits no known mistake, the diagnosis says what it sees: along which axes the
+wrong entries lie, or that the right values are there in other places.
 """
+import collections
 import contextlib
+import inspect
 import sys
 import sysconfig
+import time
 import traceback
 import warnings
 from pathlib import Path
@@ -30,11 +39,12 @@ TOLERANCE = 1e-7        # relative to the largest entry of the right answer; flo
 
 
 class Wrong(Exception):
-    """A diagnosis: what is wrong, in words that point at the mistake; ``case`` says on which input."""
+    """A diagnosis: what is wrong, in words that point at the mistake; ``case`` says on which input, and
+    ``hint``, when the mistake is a known one, the first hint toward the idea it missed."""
 
-    def __init__(self, message, case=None):
+    def __init__(self, message, case=None, hint=None):
         super().__init__(message)
-        self.message, self.case = message, case
+        self.message, self.case, self.hint = message, case, hint
 
 
 class NotStarted(Exception):
@@ -57,13 +67,17 @@ def _theirs(filename):
 
 class Student:
     """Your exercise file (a module, or any object holding the functions): ``student.im2col(...)``
-    calls your ``im2col`` on copies of the arguments and turns what it raises into
-    :class:`NotStarted` or :class:`Crashed`."""
+    calls your ``im2col`` on copies of the arguments, says so (a :class:`Wrong`) when it changed one of
+    them, and turns what it raises into :class:`NotStarted` or :class:`Crashed`. ``last`` is the function
+    called last (the one a diagnosis is about), ``seconds`` the time spent in each."""
 
     def __init__(self, module, file_name):
         self.module, self.file_name = module, file_name
+        self.last, self.seconds = None, collections.Counter()
 
     def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
         return lambda *args, **kwargs: self.call(name, None, *args, **kwargs)
 
     def raises(self, expected, name, *args):
@@ -74,17 +88,67 @@ class Student:
         function = getattr(self.module, name, None)
         if not callable(function):
             raise Wrong(f"{self.file_name} has no function {name}(): keep the name and signature of the template")
-        args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]   # yours to change in place
+        given = [_copy(a) for a in args]       # yours to change; ``args`` stay as the caller made them
+        self.last, start = name, time.perf_counter()
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                return function(*args, **kwargs)
+                got = function(*given, **kwargs)
         except NotImplementedError as error:
             raise NotStarted(_not_started(name, error, self.file_name)) from None
         except Exception as error:   # noqa: BLE001 -- any error in your code is reported, not raised
             if expected is not None and isinstance(error, expected):
                 return expected
             raise Crashed(_your_traceback(error, name)) from None
+        finally:
+            self.seconds[name] += time.perf_counter() - start
+        _unchanged(name, function, args, given)
+        return got
+
+
+def _copy(thing):
+    """A copy of an array, or of a list, tuple or dict of them; anything else as it is."""
+    if isinstance(thing, np.ndarray):
+        return thing.copy()
+    if isinstance(thing, (list, tuple)) and not hasattr(thing, "_fields"):
+        return type(thing)(_copy(part) for part in thing)
+    if isinstance(thing, dict):
+        return {key: _copy(value) for key, value in thing.items()}
+    return thing
+
+
+def _changes(before, after):
+    """How many entries of ``after`` differ from ``before`` (arrays, or lists, tuples, dicts of them)."""
+    if isinstance(before, np.ndarray):
+        if not isinstance(after, np.ndarray) or after.shape != before.shape:
+            return before.size or 1
+        same = (after == before) | ((after != after) & (before != before))      # nan equals nan here
+        return int(before.size - np.count_nonzero(same))
+    if isinstance(before, (list, tuple)) and not hasattr(before, "_fields"):
+        if len(after) != len(before):
+            return abs(len(after) - len(before))
+        return sum(_changes(b, a) for b, a in zip(before, after))
+    if isinstance(before, dict):
+        return sum(_changes(value, after.get(key)) for key, value in before.items()) + len(set(after) - set(before))
+    return 0
+
+
+def _unchanged(name, function, before, after):
+    """A :class:`Wrong` when your ``name()`` wrote into an argument: the caller's array would change under it."""
+    try:
+        names = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        names = []
+    for position, (old, new) in enumerate(zip(before, after)):
+        count = _changes(old, new)
+        if count:
+            arg = names[position] if position < len(names) else f"number {position + 1}"
+            what = f"{count} of its {old.size} entries" if isinstance(old, np.ndarray) else f"{count} of its items"
+            raise Wrong(f"your {name}() changed its argument {arg} in place ({what}): the caller may still need it "
+                        f"as it was (a layer's backward reads its input again); an in-place operation (-=, *=, "
+                        f"[...] =, .pop()) on an argument changes the caller's own object, so work on a new one",
+                        hint=f"{arg} belongs to whoever called {name}(). 'a = a - m' makes a new array and leaves "
+                             f"theirs alone; 'a -= m' writes into theirs.")
 
 
 def _your_traceback(error, name):
@@ -154,7 +218,8 @@ def compare(name, got, want, shapes=None, mistakes=(), tolerance=TOLERANCE):
     """Raise a :class:`Wrong` unless ``got`` equals ``want``.
 
     ``shapes``: ``{wrong shape: question}`` for shapes a known mistake gives;
-    ``mistakes``: ``(sentence, what the mistake gives)`` pairs, tried in order when the values differ.
+    ``mistakes``: ``(sentence, what the mistake gives)`` pairs, or ``(sentence, what it gives, hint)``
+    triples, tried in order when the values differ; the hint, when there is one, is the first one shown.
     """
     got, want = as_array(name, got), np.asarray(want)
     if got.shape != want.shape:
@@ -167,10 +232,10 @@ def compare(name, got, want, shapes=None, mistakes=(), tolerance=TOLERANCE):
     if not np.all(np.isfinite(got)):
         bad = int((~np.isfinite(got)).sum())
         raise Wrong(f"{name} has {bad} of {got.size} values nan or infinite")
-    for sentence, wrong in mistakes:
+    for sentence, wrong, *hint in mistakes:
         wrong = _resolve(wrong)
         if wrong is not None and close(got, np.asarray(wrong, dtype=np.float64), tolerance):
-            raise Wrong(sentence)
+            raise Wrong(sentence, hint=hint[0] if hint else None)
     raise Wrong(describe_difference(name, got, want, tolerance))
 
 
@@ -195,7 +260,29 @@ def describe_difference(name, got, want, tolerance=TOLERANCE):
     bad = np.abs(got - want) > tolerance * scale
     first = tuple(int(i) for i in np.argwhere(bad)[0])
     return (f"{name} is wrong at {int(bad.sum())} of {got.size} entries, the first at index {first} "
-            f"(largest difference {float(np.abs(got - want).max()):.3g})")
+            f"(largest difference {float(np.abs(got - want).max()):.3g})" + pattern(got, want, bad, tolerance))
+
+
+def pattern(got, want, bad, tolerance=TOLERANCE):
+    """What the wrong entries have in common, in words, without the right values: the axes along which they
+    keep to some indices, or that the right values are all there in other places."""
+    if bad.sum() < 2:
+        return ""
+    if close(np.sort(got, axis=None), np.sort(want, axis=None), tolerance):
+        return (": the right values, in the wrong places (axes in another order, or a reshape where a transpose "
+                "belongs?)")
+    parts = []
+    for axis, size in enumerate(bad.shape):
+        if size > 1:
+            rows = np.flatnonzero(bad.any(axis=tuple(a for a in range(bad.ndim) if a != axis)))
+            if len(rows) < size:
+                where = ", ".join(str(int(r)) for r in rows[:4]) + (", ..." if len(rows) > 4 else "")
+                parts.append(f"index {where} of axis {axis} (size {size})")
+    if parts:
+        return "; the wrong entries lie only at " + ", and at ".join(parts) + ": right everywhere else"
+    if bad.all() and bad.size > 1:
+        return "; every entry differs, at every index of every axis"
+    return ""
 
 
 def same_dtype(name, got, dtype):

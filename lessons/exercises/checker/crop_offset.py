@@ -14,17 +14,23 @@ from .core import Wrong, case, compare
 
 FILE, LESSON, TITLE = "ex08_crop_offset", 7, "the crop offset from coordinate maps"
 FUNCTIONS = ("coord_map", "crop_offset")
-HINTS = [
-    "Carry (scale, offset) through the list one layer at a time. A convolution or a pool multiplies the scale by "
-    "its stride and moves the offset by its window's centre, (k - 1) / 2 - p, counted in its input's pixels: "
-    "times the scale before it.",
-    "A transposed convolution is the same line read backwards: it divides the scale by the stride, and its shift "
-    "(p - (k - 1) / 2) / s is counted in its input's pixels too (times the scale before it).",
-    "The crop: b's pixel 0 sits at input coordinate b.offset, which on a's grid is pixel "
-    "(b.offset - a.offset) / a.scale. Both maps must have one scale, and the result must be whole.",
-    "Check by hand with the small net (3x3 convolutions padded by 1, 2x2 pools): a stride-S map has offset "
-    "(S - 1) / 2; x2 upsampling of score_fr then puts it 1 pixel off the pool4 scores: crop 1.",
-]
+HINTS = {
+    "coord_map": [
+        "Keep a (scale, offset) pair and carry it through the layers in order; each layer changes it as the "
+        "docstring's table says, starting from the map it is given.",
+        "A layer's shift is counted in its input's pixels, so it is multiplied by the scale before the layer. "
+        "Compute the new offset from the old scale, then the new scale (or both from the old pair at once).",
+        "A transposed convolution runs the convolution's line backwards: the scale is divided by the stride, and "
+        "the shift has the other sign and is divided by the stride.",
+    ],
+    "crop_offset": [
+        "b's pixel 0 sits at input coordinate b's offset. How far is that from a's pixel 0, counted in a's pixels?",
+        "A crop can line up two maps only on one grid: the same scale, and a whole number of a's pixels apart. "
+        "Anything else is a ValueError, not a rounded crop.",
+        "Check by hand with the small net (3x3 convolutions padded by 1, 2x2 pools): a stride-S map has offset "
+        "(S - 1) / 2, and the x2 upsampling of score_fr lands 1 pixel off the pool4 scores.",
+    ],
+}
 
 KINDS = {"conv": Conv2d, "pool": MaxPool2d, "deconv": ConvTranspose2d}
 
@@ -50,6 +56,10 @@ def reference(specs, start):
     return np.array([end.scale, end.offset])
 
 
+UPDATE_ORDER = ("Both new values come from the old pair. When you update the scale first, what scale does the "
+                "offset's line then read?")
+
+
 def _layer_mistakes(spec, start):
     """What the usual slips make of one layer's map."""
     scale, offset = start
@@ -66,6 +76,9 @@ def _layer_mistakes(spec, start):
              (scale / s, offset + scale * (p - (k - 1) / 2))),
             ("the shift is counted in the input's pixels: multiply it by the scale before this layer",
              (scale / s, offset + (p - (k - 1) / 2) / s)),
+            ("your offset uses the scale after this layer: the new scale was computed first and then used for the "
+             "shift, which is counted in the pixels of the layer's input (the scale before it)",
+             (scale / s, offset + scale / s * (p - (k - 1) / 2) / s), UPDATE_ORDER),
         ]
     return [
         ("a window of k taps is centred (k - 1) / 2 past its first tap, not k / 2",
@@ -75,7 +88,7 @@ def _layer_mistakes(spec, start):
         ("each layer's shift is counted in its input's pixels: multiply it by the scale so far",
          (scale * s, offset + (k - 1) / 2 - p)),
         ("the shift is counted in the input's pixels: multiply it by the scale before this layer, not after",
-         (scale * s, offset + scale * s * ((k - 1) / 2 - p))),
+         (scale * s, offset + scale * s * ((k - 1) / 2 - p)), UPDATE_ORDER),
     ]
 
 

@@ -7,18 +7,22 @@ from .reference import Fusion
 
 FILE, LESSON, TITLE = "ex10_fusion", 7, "FCN-8s's skip fusion, forward and backward"
 FUNCTIONS = ("fusion_forward", "fusion_backward")
-HINTS = [
-    "Forward in three steps: skip = 1x1 convolution of the features (score_weight, score_bias); up = transposed "
-    "convolution of the coarse scores (up_weight, stride 2, no padding, no bias); then crop the larger of the two "
-    "and add. Your conv2d_forward and conv_transpose2d_forward do the first two.",
-    "The crop: offset >= 0 cuts up[:, :, o : o + H, o : o + W] to the skip's (H, W); offset < 0 cuts the skip at "
-    "-offset to the size of up. Keep in the cache what backward needs: the inputs, the weights and the offset.",
-    "Backward of the sum: d_fused goes to both branches unchanged. The cropped one gets zeros of its full size with "
-    "d_fused written into the window the crop took.",
-    "Then each branch's own backward: the score layer is a Conv2d (your conv2d_backward gives d_features, "
-    "d_score_weight, d_score_bias); the upsampling is the adjoint of a convolution, so d_coarse = conv(d_up, "
-    "up_weight, stride 2), and d_up_weight is conv2d_backward's dW with the roles of input and gradient swapped.",
-]
+HINTS = {
+    "fusion_forward": [
+        "Three steps, each one an exercise you wrote: score the features (a 1x1 convolution), upsample the coarse "
+        "scores (a transposed convolution, stride 2), crop the larger map so that pixel centres coincide, and add.",
+        "The offset says where the skip's pixel 0 lies on the upsampled grid; a negative one means the skip's map "
+        "is the larger one, and it is the one cropped.",
+        "Whatever backward will need goes in the cache: the inputs, the weights, the offset, and the shapes "
+        "before the crop.",
+    ],
+    "fusion_backward": [
+        "A sum hands its gradient to both of its inputs unchanged.",
+        "A crop's backward: zeros of the uncropped size, with the gradient written into the window the crop took.",
+        "Then each branch's own backward: the score layer is a convolution; the upsampling is the adjoint of a "
+        "convolution with the same weight, so its input gradient is that convolution.",
+    ],
+}
 
 CASES = [(2, 3, 4, 4, 4, 8, 8, 1), (1, 2, 3, 4, 3, 7, 5, 1), (1, 2, 2, 3, 3, 6, 6, 0), (1, 3, 2, 3, 3, 18, 18, -5),
          (2, 2, 3, 2, 4, 15, 17, -4), (1, 2, 2, 4, 4, 7, 7, 2)]     # (N, K, F, h, w, H, W, offset)

@@ -7,16 +7,17 @@ from .core import case, compare, same_dtype
 
 FILE, LESSON, TITLE = "ex01_im2col", 1, "im2col: every convolution window as a column"
 FUNCTIONS = ("im2col",)
-HINTS = [
-    "Start from the shapes: H_out = (H + 2p - k) // s + 1. Pad only the last two axes of x with zeros "
-    "(np.pad with ((0, 0), (0, 0), (p, p), (p, p))), and make an empty array of shape (N, C, k, k, H_out, W_out).",
-    "Loop over the k*k kernel offsets (i, j), not over pixels: the pixels under tap (i, j) of every window "
-    "are the strided slice x_pad[:, :, i : i + s*H_out : s, j : j + s*W_out : s], of shape (N, C, H_out, W_out).",
-    "Reshaping (N, C, k, k, H_out, W_out) to (N, C*k*k, H_out*W_out) in C order gives exactly the row "
-    "c*k*k + i*k + j and the column r*W_out + q.",
-    "Try it by hand: x = np.arange(16.).reshape(1, 1, 4, 4) with k=2, s=2, p=0 must give the first "
-    "column [0, 1, 4, 5] and the second [2, 3, 6, 7].",
-]
+HINTS = {"im2col": [
+    "Count first: how many windows fit along H once p zeros pad each side, at stride s? The result holds one "
+    "column per window and one row per (channel, kernel tap).",
+    "Loop over what is small, the k*k kernel taps, not the pixels. The pixels under tap (i, j) of every window "
+    "form a regular grid of the padded image, every s-th pixel from (i, j) on: one slice takes them all.",
+    "The row order is the weight's: a weight (C_out, C, k, k) flattened to C*k*k entries per row has the channel "
+    "first, then the kernel row, then the column. An array indexed (N, C, k, k, H_out, W_out) flattens in "
+    "exactly that order.",
+    "Try it by hand: np.arange(16.).reshape(1, 1, 4, 4) with kernel 2, stride 2, no padding has four windows; "
+    "the first column is the top-left window read row by row, the second the window to its right.",
+]}
 
 CASES = [(2, 3, 9, 9, 3, 1, 1), (1, 2, 7, 5, 3, 2, 0), (2, 1, 6, 8, 2, 2, 1), (1, 3, 5, 6, 1, 1, 0),
          (2, 2, 10, 7, 4, 3, 2), (1, 2, 8, 8, 3, 2, 1)]      # (N, C, H, W, k, s, p)

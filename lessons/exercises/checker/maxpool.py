@@ -6,17 +6,24 @@ from .core import Wrong, as_array, case, close, compare, gradient_check, same_dt
 
 FILE, LESSON, TITLE = "ex03_maxpool", 2, "max pooling: forward with indices, backward with ties"
 FUNCTIONS = ("maxpool_forward", "maxpool_backward")
-HINTS = [
-    "Stack the k*k strided slices x[:, :, i : i + s*(H_out-1) + 1 : s, j : j + s*(W_out-1) + 1 : s] into an "
-    "array (k*k, N, C, H_out, W_out): its max over axis 0 is y, its argmax over axis 0 the winning tap t = i*k + j.",
-    "np.argmax returns the first of equal maxima, and stacking the taps in the order i*k + j makes 'first' the "
-    "row-major window order: that is the tie rule, for free.",
-    "From the tap t to the plane: row = r*s + t // k, col = q*s + t % k for output pixel (r, q); the index is "
-    "row * W + col. np.arange(H_out)[:, None] and np.arange(W_out)[None, :] give r and q for every pixel at once.",
-    "Backward: reshape dx to (N, C, H*W) and add dy there at the indices. Overlapping windows (k > s) can "
-    "pick the same pixel, and then both gradients count: np.add.at adds repeats, dx[..., idx] += dy does not.",
-]
-
+HINTS = {
+    "maxpool_forward": [
+        "Gather every window's k*k candidates at once: one strided slice of x per kernel tap (i, j) holds that tap "
+        "of every window. Stacked, their maximum is y.",
+        "The index comes from the tap that won: the window's first row and column, plus the tap's row and column "
+        "within the window, give the pixel's place in its (H, W) plane.",
+        "Ties: np.argmax returns the first of equal maxima, so stacking the taps in row-major window order makes "
+        "'the first' the tie rule, for free.",
+    ],
+    "maxpool_backward": [
+        "Every dy goes to the one pixel its window took. The indices are flat positions in each (H, W) plane, so a "
+        "view of dx with the plane flattened takes them as they are.",
+        "Two overlapping windows (k > s) can take the same pixel, and then it must get both gradients. What does "
+        "an indexed += do when one index appears twice in a single assignment?",
+        "NumPy's indexed += reads every element once and writes once, so repeated indices add once; np.add.at is "
+        "the unbuffered form, adding once per occurrence.",
+    ],
+}
 CASES = [(2, 3, 8, 8, 2, 2), (1, 2, 7, 9, 3, 2), (2, 2, 6, 5, 2, 1), (1, 1, 9, 9, 3, 3), (1, 2, 10, 7, 3, 1)]
 
 
@@ -57,7 +64,9 @@ def check_forward(student, x, k, s):
         tied = _tied(x, k, s, ho, wo)
         if tied.any() and not (idx != want_idx)[~tied].any():
             raise Wrong("wrong only where two values tie in a window: the first maximum in row-major window "
-                        "order (top row first, left to right) wins, as np.argmax picks it")
+                        "order (top row first, left to right) wins, as np.argmax picks it",
+                        hint="On a tie, which of the equal maxima does your code keep: the first it meets, or the "
+                             "last? And in which order does it meet the taps of a window?")
     compare("indices", idx, want_idx, mistakes=[
         ("your indices are positions inside the window (0 to k*k - 1); they are flat positions row*W + col in "
          "the input plane", taps),
@@ -80,7 +89,11 @@ def check_backward(student, x, k, s, rng):
                        want_idx), 1)
     if not wrong.reshape(counts.shape)[counts < 2].any():
         raise Wrong("wrong only where overlapping windows share their maximum: each window's dy must be added "
-                    "there, not assigned (dx[..., idx] = dy keeps only one of them)")
+                    "there, and added once per window (dx[..., idx] = dy keeps only one of them, and so does "
+                    "dx[..., idx] += dy)",
+                    hint="Two windows took the same pixel, so that pixel appears twice among the indices of one "
+                         "assignment. An indexed += reads all the old values first and writes each place once: the "
+                         "second window's gradient overwrites the first's instead of adding to it.")
     if close(dx[0, 0], want[0, 0]):
         raise Wrong("dx is right in the first (H, W) plane only: the indices are per plane, for every n and c")
     compare("dx", dx, want)

@@ -7,14 +7,21 @@ from .core import Wrong, as_array, case, compare
 
 FILE, LESSON, TITLE = "ex09_mean_iu", 7, "mean IU from a confusion matrix"
 FUNCTIONS = ("class_iu", "mean_iu")
-HINTS = [
-    "Three vectors say it all: n_ii = np.diag(n), t_i = n.sum(axis=1) (the pixels of class i in the truth) and "
-    "p_i = n.sum(axis=0) (the pixels predicted as i).",
-    "The union of 'is i' and 'predicted i' holds t_i + p_i pixels, but the n_ii pixels in both were counted twice: "
-    "union_i = t_i + p_i - n_ii.",
-    "A class with union 0 is in neither the truth nor the prediction: its IU is undefined, nan, and np.nanmean "
-    "leaves it out of the mean. A class predicted but absent from the truth has IU 0, and counts.",
-]
+HINTS = {
+    "class_iu": [
+        "Three vectors say it all: the diagonal (pixels both call i), the row sums (pixels truly i) and the column "
+        "sums (pixels predicted i).",
+        "The union holds the pixels truly i or predicted i; adding the two sums counts the ones that are both twice.",
+        "A class in neither the truth nor the prediction has an empty union: 0 / 0, no IU, nan. A class predicted "
+        "but never true has a union, and IU 0.",
+    ],
+    "mean_iu": [
+        "The mean runs over the classes that have an IU: a nan is left out, not counted as 0.",
+        "A class predicted but absent from the truth has IU 0, and counts: predicting it was a mistake.",
+        "With no class that has an IU (an empty confusion matrix) there is nothing to average: the mean is nan, "
+        "not 0, which would claim a net that got everything wrong.",
+    ],
+}
 
 
 def _scores(n):
@@ -73,5 +80,11 @@ def check(student):
                         ("that is mean accuracy (n_ii / t_i averaged): mean IU averages n_ii / union_i",
                          right["mean_acc"]),
                         ("that is frequency-weighted IU: mean IU weighs every class alike", right["fw_iu"])])
-    return [f"{len(cases)} confusion matrices right, 2 to 21 classes (one with a class in neither truth nor "
-            "prediction, one with a class predicted only)"]
+    with case("confusion matrix 3 x 3 of zeros (no pixels: no class has an IU)"):
+        mean = as_array("mean_iu", student.mean_iu(np.zeros((3, 3), np.int64)))
+        if mean.size != 1 or not np.isnan(mean).all():
+            raise Wrong("with no class that has an IU your mean IU is a number: there is nothing to average, so it "
+                        "is nan (0 would claim a net that got every pixel wrong)",
+                        hint="How many classes does your mean run over here, and what is a mean over none?")
+    return [f"{len(cases) + 1} confusion matrices right, 2 to 21 classes (one with a class in neither truth nor "
+            "prediction, one with a class predicted only, one with no IU at all: nan)"]

@@ -23,6 +23,7 @@ def maxpool_forward(x, kernel_size, stride):
         y[n, c, r, q] = max over i, j < k of x[n, c, r*s + i, q*s + j]
 
     Returns ``(y, indices)``. On ties the first maximum in row-major window order wins.
+    y keeps x's dtype (float32 in, float32 out: the next layer expects it).
     """
     raise NotImplementedError
 
@@ -38,5 +39,6 @@ def maxpool_backward(dy, indices, x_shape):
         dx[n, c].flat[indices[n, c, r, q]] += dy[n, c, r, q]   for every (r, q)
 
     Overlapping windows (k > s) can take the same element: then it gets the sum.
+    dx keeps dy's dtype.
     """
     raise NotImplementedError

@@ -24,6 +24,8 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
         x_pad[n, c, r*s + i, q*s + j] += cols[n, c*k*k + i*k + j, r*W_out + q]   for every entry
 
     then x = x_pad without its p-pixel border (what fell on the padding is dropped).
+    Keep the dtype of cols (float32 in, float32 out): a float32 net's backward pass runs
+    through here.
     """
     raise NotImplementedError
 
@@ -35,9 +37,22 @@ def conv_transpose2d_forward(x, weight, stride=1, padding=0):
     weight:  (C_in, C_out, k, k)   (note: C_in first, as in PyTorch's ConvTranspose2d)
     y:       (N, C_out, H_out, W_out),   H_out = (H - 1) * s - 2p + k, W_out likewise
 
+    Two routes give the same y; take either.
+
+    Scatter (the adjoint of a convolution, col2im's way): every input pixel adds its value
+    times the kernel, as it is, into the output, s pixels further per input pixel:
+
         y[n] = col2im(W_mat.T @ x[n].reshape(C_in, H*W)),   W_mat = weight.reshape(C_in, C_out*k*k)
 
     with col2im to the shape (N, C_out, H_out, W_out), kernel k, stride s, padding p.
-    Keep the input's dtype.
+
+    Convolution of the dilated input (the paper's "backwards strided convolution"): put
+    s - 1 zeros between the input's pixels, pad by k - 1 - p, and convolve at stride 1
+    with the kernel flipped and its channel axes swapped:
+
+        y = conv(dilate(x, s), weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1], padding k - 1 - p)
+
+    A convolution gathers what scattering spreads, so it meets the taps in the opposite
+    order: that is the flip. Keep the input's dtype.
     """
     raise NotImplementedError

@@ -28,5 +28,9 @@ def mean_iu(confusion):
     """Mean IU: the mean of class_iu over the classes that have one (a float).
 
         mean IU = (1 / n_cl) * sum_i IU_i,   over the n_cl classes whose IU is not nan
+
+    When no class has an IU (n_cl = 0: a confusion matrix of zeros, no pixels) there is
+    nothing to average: return nan, as np.nanmean does, not 0, which would claim a net that
+    got every pixel wrong.
     """
     raise NotImplementedError

@@ -25,7 +25,8 @@ def fusion_forward(coarse, features, score_weight, score_bias, up_weight, offset
         offset >= 0:  fused = up[:, :, o : o + H, o : o + W] + skip                   (N, K, H, W)
         offset <  0:  fused = up + skip[:, :, -o : -o + 2h + 2, -o : -o + 2w + 2]     (N, K, 2h + 2, 2w + 2)
 
-    Returns ``(fused, cache)``: cache is anything fusion_backward will need.
+    Returns ``(fused, cache)``: cache is anything fusion_backward will need. fused keeps the
+    inputs' dtype.
     """
     raise NotImplementedError
 
@@ -36,7 +37,7 @@ def fusion_backward(d_fused, cache):
     d_fused:  dL/d fused, the shape of fused
     cache:    what fusion_forward returned
     returns:  (d_coarse, d_features, d_score_weight, d_score_bias, d_up_weight),
-              each of the shape of what it is the gradient of
+              each of the shape and dtype of what it is the gradient of
 
     The sum hands d_fused to both branches; the cropped map gets zeros of its full
     size with d_fused in the window the crop took; then each branch's own backward.
