@@ -166,6 +166,9 @@ def build_parser():
                         "image size the checkpoint records), predict, and scale the mask back: objects then "
                         "appear at the scale the model learned, and memory stays small")
     p.add_argument("--overwrite", action="store_true", help="replace masks and overlays of an earlier run in --out")
+    p.add_argument("--memory-budget", type=positive(float), default=None, metavar="GB",
+                   help="skip (and name) an image whose prediction would take more memory than this, with the "
+                        "--resize that fits (default: half the machine's memory)")
     p.add_argument("--device", default="cpu", choices=list(backend.DEVICES), help="cpu or cuda (default: cpu)")
 
     p = sub.add_parser("summary", help="the model's layers, output shapes and parameter counts")
@@ -226,7 +229,8 @@ def cmd_predict(args):
     from .train import predict_checkpoint
 
     files, failures = predict_checkpoint(args.checkpoint, args.images, args.out, resize=args.resize,
-                                         device=args.device, overwrite=args.overwrite)
+                                         device=args.device, overwrite=args.overwrite,
+                                         memory_budget=args.memory_budget and args.memory_budget * 1e9)
     if failures:
         print(f"fcn-scratch predict: error: {len(failures)} of {len(files)} images could not be read: "
               + ", ".join(str(f) for f, _ in failures), file=sys.stderr)

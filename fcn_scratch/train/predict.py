@@ -7,6 +7,7 @@ convolutions fill their columns a band of rows at a time
 (:mod:`fcn_scratch.fast.bands`), so memory grows with the image's maps, not
 with their column matrices.
 """
+import os
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +35,7 @@ def predict_image(model, image, preprocessing, longer_side=None):
     size = image.shape[1:]
     if longer_side is None:
         return predict_batch(model, preprocessing(image[None]))[0]
-    scale = longer_side / max(size)
-    small = resize_image(image, (max(1, round(size[0] * scale)), max(1, round(size[1] * scale))))
+    small = resize_image(image, _scaled(size, longer_side))
     return resize_labels(predict_batch(model, preprocessing(small[None]))[0], size)
 
 
@@ -68,11 +68,36 @@ def output_names(files):
     return names
 
 
-def predict_files(model, files, names, out, preprocessing, longer_side=None, trained_at=None, print_fn=print):
+def prediction_bytes(model, size):
+    """About how many bytes predicting one image of ``size`` (H, W) takes: the parameters, and three maps
+    of the first convolution's output, the largest a forward holds (its input and output, and the next
+    layer's work beside them). The paper's FCN-8s at 500 x 500: 0.9 GB estimated, 0.97 GB measured."""
+    pad, itemsize = model.config["conv1_padding"], np.dtype(model.dtype).itemsize
+    h, w = (side + 2 * pad - 2 for side in size)
+    return (model.num_parameters() + 3 * model.widths[0] * h * w) * itemsize
+
+
+def _scaled(size, longer_side):
+    """(H, W) ``size`` scaled so that its longer side is ``longer_side``, as :func:`predict_image` scales."""
+    scale = longer_side / max(size)
+    return tuple(max(1, round(side * scale)) for side in size)
+
+
+def default_memory_budget():
+    """Half of the machine's memory, in bytes (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def predict_files(model, files, names, out, preprocessing, longer_side=None, trained_at=None, print_fn=print,
+                  memory_budget=None):
     """Write ``<name>_mask.png`` (VOC palette) and ``<name>_overlay.png`` (with a legend of the classes
     found) into ``out`` for every image file, and print what each holds, and once each what the image
-    reader did to a colour mode or an EXIF orientation. An image that cannot be read is reported and
-    skipped. Returns ``[(file, reason), ...]`` for those."""
+    reader did to a colour mode or an EXIF orientation. An image that cannot be read, or whose prediction
+    would take more than ``memory_budget`` bytes (:func:`prediction_bytes`), is reported and skipped.
+    Returns ``[(file, reason), ...]`` for those."""
     failures, note, scale_noted = [], NoteOnce(print_fn), False
     class_names = model.class_names
     for f, name in zip(files, names):
@@ -85,6 +110,17 @@ def predict_files(model, files, names, out, preprocessing, longer_side=None, tra
         note(picture)
         image = picture.pixels
         size = image.shape[1:]
+        fed = _scaled(size, longer_side or max(size))
+        if memory_budget is not None and prediction_bytes(model, fed) > memory_budget:
+            fits = max(size)
+            while fits > 16 and prediction_bytes(model, _scaled(size, fits)) > memory_budget:
+                fits = int(fits * 0.9)
+            reason = (f"predicting it at {fed[1]} x {fed[0]} would take about {prediction_bytes(model, fed) / 1e9:.1f}"
+                      f" GB, past the memory budget of {memory_budget / 1e9:.1f} GB (--memory-budget); "
+                      f"--resize {fits} predicts it within it")
+            failures.append((f, reason))
+            print_fn(f"{f}: skipped: {reason}")
+            continue
         if longer_side is None and trained_at and max(size) > 2 * trained_at and not scale_noted:
             scale_noted = True
             print_fn(f"note: {f} is {size[1]} x {size[0]} pixels, the model learned on {trained_at}; objects "
@@ -99,11 +135,14 @@ def predict_files(model, files, names, out, preprocessing, longer_side=None, tra
     return failures
 
 
-def predict_checkpoint(checkpoint, images, out, resize=None, device="cpu", overwrite=False, print_fn=print):
+def predict_checkpoint(checkpoint, images, out, resize=None, device="cpu", overwrite=False, print_fn=print,
+                       memory_budget=None):
     """What ``fcn-scratch predict`` does: load a checkpoint, find the images (files, or the images in
     folders), and write each one's mask and overlay into ``out`` (:func:`predict_files`). ``resize``: None
     predicts each image at its own size; a number scales its longer side to that many pixels; 0 to the
-    checkpoint's training size. Outputs of an earlier run are replaced only with ``overwrite``.
+    checkpoint's training size. Outputs of an earlier run are replaced only with ``overwrite``. An image
+    whose prediction would pass ``memory_budget`` bytes (default: half the machine's memory) is skipped
+    and reported.
     Returns ``(files, [(file, reason), ...] of those that could not be read)``."""
     trained_at = read_header(checkpoint)["meta"].get("image_size") or None    # 0: whole images, no one size
     if resize == 0 and trained_at is None:
@@ -121,6 +160,7 @@ def predict_checkpoint(checkpoint, images, out, resize=None, device="cpu", overw
     check_writable(written[0])
     model, ckpt = load_model(checkpoint, device)
     failures = predict_files(model, files, names, out, Preprocessing.from_meta(ckpt.meta), longer_side,
-                             trained_at, print_fn=print_fn)
+                             trained_at, print_fn=print_fn,
+                             memory_budget=default_memory_budget() if memory_budget is None else memory_budget)
     print_fn(f"wrote {2 * (len(files) - len(failures))} files to {out}/")
     return files, failures

@@ -266,3 +266,33 @@ def test_predict_checkpoint_does_what_the_command_does(tmp_path, rng):
     assert (tmp_path / "out" / "photo_mask.png").read_bytes() == before
     predict_checkpoint(tmp_path / "m.npz", [str(tmp_path / "in")], tmp_path / "out", overwrite=True,
                        print_fn=lines.append)
+
+
+def test_an_image_past_the_memory_budget_is_skipped_with_the_resize_that_fits(tmp_path, rng):
+    """The estimate holds the parameters and three maps of conv1's output; an image past the budget is
+    named with the --resize that brings it within, the others predicted; resized, it is predicted."""
+    from fcn_scratch.checkpoint import save_checkpoint
+    from fcn_scratch.train import predict_checkpoint
+    from fcn_scratch.train.predict import prediction_bytes
+
+    model = model_with_scores()
+    save_checkpoint(tmp_path / "m.npz", model)
+    (tmp_path / "in").mkdir()
+    Image.fromarray((rng.random((300, 400, 3)) * 255).astype(np.uint8)).save(tmp_path / "in" / "big.png")
+    Image.fromarray((rng.random((30, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / "in" / "small.png")
+    itemsize = 4
+    assert prediction_bytes(model, (300, 400)) == (model.num_parameters() + 3 * SMALL["widths"][0] * 300 * 400) \
+        * itemsize
+    budget = prediction_bytes(model, (150, 200))
+    lines = []
+    files, failures = predict_checkpoint(tmp_path / "m.npz", [str(tmp_path / "in")], tmp_path / "out",
+                                         memory_budget=budget, print_fn=lines.append)
+    assert [f.name for f, _ in failures] == ["big.png"]
+    reason = failures[0][1]
+    assert reason.startswith("predicting it at 400 x 300 would take about") and "(--memory-budget)" in reason
+    fits = int(reason.split("--resize ")[1].split()[0])
+    assert 150 < fits <= 200 and prediction_bytes(model, (fits * 3 // 4, fits)) <= budget
+    assert (tmp_path / "out" / "small_mask.png").exists() and not (tmp_path / "out" / "big_mask.png").exists()
+    _, failures = predict_checkpoint(tmp_path / "m.npz", [str(tmp_path / "in" / "big.png")], tmp_path / "out2",
+                                     resize=fits, memory_budget=budget, print_fn=lines.append)
+    assert failures == [] and Image.open(tmp_path / "out2" / "big_mask.png").size == (400, 300)
