@@ -10,7 +10,7 @@ out the *same memory* every time it is asked with the same owner and name,
 holding whatever its last user wrote. So the caller writes every entry it
 later reads, and an array is used only until the next request for the same
 key. Per-layer keys (the owner is the layer) live from a forward to its
-backward; the shared key of :func:`shared` lives within one call.
+backward; the shared keys of :func:`shared` live within one call.
 """
 import weakref
 
@@ -44,9 +44,9 @@ def kept(owner, name, shape, dtype, xp):
     return block[:nbytes].view(dtype).reshape(shape)
 
 
-def shared(shape, dtype, xp):
-    """The work array every layer shares, for work finished before the layer returns."""
-    return kept(_SHARED, "shared", shape, dtype, xp)
+def shared(shape, dtype, xp, name="shared"):
+    """The work array ``name`` that every layer shares, for work finished before the layer returns."""
+    return kept(_SHARED, name, shape, dtype, xp)
 
 
 def samples_per_chunk(bytes_per_sample, batch):

@@ -174,12 +174,14 @@ def test_configuration_can_be_resized(tmp_path, capsys):
 @pytest.mark.slow
 def test_real_size_quick_prints_time_memory_and_layers(tmp_path, capsys):
     """``--real-size --quick``: fcn8s-vgg16 at 224 x 224, timed against PyTorch (where installed), its
-    memory measured in fresh processes, and its layers clocked inside the passes, with their shapes."""
+    memory measured in fresh processes, and its layers clocked inside the passes, with their shapes; then
+    three training steps of each, each side in a fresh process."""
     assert main(["--real-size", "--quick", "--repeats", "1", "--json", str(tmp_path / "r.json")]) == 0
     out = capsys.readouterr().out
     assert "fcn8s-vgg16, 134,489,759 parameters" in out and "batch 1 x 3 x 224 x 224" in out
     for line in ("forward (ms)", "peak memory (MB)", "  model + input (MB)", "  growth in forward (MB)",
-                 "sum of the layers", "our threads: "):
+                 "sum of the layers", "our threads: ", "Training, one SGD step (each side in a fresh process, "
+                 "median of steps 2-3):", "step (s)", "  backward (s)", "  growth in steps (MB)"):
         assert line in out
     assert f"device cpu {MACHINE}" in out
     r = json.loads((tmp_path / "r.json").read_text())
@@ -198,12 +200,20 @@ def test_real_size_quick_prints_time_memory_and_layers(tmp_path, capsys):
     assert rows["fc6"]["gflop"] == pytest.approx(2 * 4096 * 512 * 49 * 64 / 1e9)
     assert all(row["ours_ms"] > 0 for row in r["layers"])
     assert sum(row["ours_ms"] for row in r["layers"]) == pytest.approx(ours["forward_ms"], rel=0.5)
+    step = r["training"]["ours"]
+    assert step is not None, "the fresh-process training step failed"
+    assert len(step["steps_s"]) == 3 and step["step_s"] > 0 and step["threads"] >= 1
+    assert step["step_s"] == pytest.approx(step["forward_s"] + step["backward_s"] + step["update_s"], rel=0.5)
+    # the weights, their gradients and the momentum are 538 MB each
+    assert 538 < step["baseline_mb"] and step["peak_mb"] > step["baseline_mb"] + 2 * 538
     if r["torch"] is None:
         assert "PyTorch not installed" in out
         return
     t = r["torch"]
     assert t["forward_ms"] > 0 and t["memory"]["peak_mb"] > t["memory"]["baseline_mb"] > 538
     assert t["difference"]["relative"] < 1e-4                   # the same function, with the same weights
+    theirs = r["training"]["torch"]
+    assert theirs["step_s"] > 0 and theirs["peak_mb"] > theirs["baseline_mb"] + 2 * 538
     assert "max |ours - PyTorch|" in out
     convs = [row for row in r["layers"] if row["type"] in ("Conv2d", "ConvTranspose2d")]
     assert len(convs) == 21 and all(row["torch_ms"] > 0 and row["torch_output"] == row["output"] for row in convs)
@@ -287,7 +297,7 @@ def test_real_size_without_pytorch(monkeypatch):
     from fcn_scratch.bench import real_size
     from fcn_scratch.bench.report import format_real
     monkeypatch.setattr(real_size, "torch_real_setup", lambda cfg, our_model=None: None)
-    result = real_size.run_real(quick=True, repeats=1, memory=False, size=48)
+    result = real_size.run_real(quick=True, repeats=1, memory=False, training=False, size=48)
     assert result["torch"] is None and result["output_shape"] == [1, 21, 48, 48]
     assert result["layers"] and all(row["torch_ms"] is None for row in result["layers"])
     table = format_real(result)

@@ -19,7 +19,9 @@ our training step and prediction), :mod:`.torch_reference` (the same net in PyTo
 :mod:`.memory` (peak step memory), :mod:`.products` (the matrix products of one step's formulas,
 replayed alone: the floor of this design on the machine), :mod:`.layers` (each layer alone),
 :mod:`.tricks` (the step, or for the tricks only a prediction takes the prediction, with each
-trick off), :mod:`.report` (the printed tables); ``__main__`` is the command line.
+trick off), :mod:`.real_size` (the paper's net on a photo-sized image) and :mod:`.real_step` (its
+training step, each side in a fresh process), :mod:`.report` (the printed tables); ``__main__`` is
+the command line.
 
 Where the environment sets ``OPENBLAS_CORETYPE``, NumPy's BLAS may run an older,
 slower kernel than the processor has; measure as a user's machine would with

@@ -16,10 +16,11 @@ def main(argv=None):
         description="Time FCN-8s layer by layer and a whole training step, against the step's own matrix products, "
                     "the textbook routes and PyTorch (when it is installed); print what each speed trick buys.")
     parser.add_argument("--quick", action="store_true", help="a small configuration that runs in seconds "
-                        "(with --real-size: 224 x 224)")
+                        "(with --real-size: 224 x 224 and three training steps)")
     parser.add_argument("--real-size", action="store_true",
-                        help="instead: the paper's VGG16 FCN-8s predicting a 500 x 500 image, forward time and peak "
-                             "memory against PyTorch, layer by layer (CPU)")
+                        help="instead: the paper's VGG16 FCN-8s on a 500 x 500 image, predicting (forward time and "
+                             "peak memory against PyTorch, layer by layer) and one SGD training step (time and peak "
+                             "memory against PyTorch's, each in a fresh process) (CPU)")
     parser.add_argument("--device", default="cpu", choices=list(backend.DEVICES))
     parser.add_argument("--repeats", type=positive(int), default=None)
     parser.add_argument("--size", type=positive(int), default=None, help="image size instead of the configuration's")

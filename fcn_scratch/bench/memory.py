@@ -25,7 +25,8 @@ def gpu_peak_memory(fn):
     return pool.total_bytes()
 
 
-def _rss_kb(field):
+def rss_kb(field):
+    """The kB of ``field`` (VmRSS, VmHWM) in /proc/self/status."""
     with open("/proc/self/status") as f:
         for line in f:
             if line.startswith(field + ":"):
@@ -33,7 +34,7 @@ def _rss_kb(field):
     raise OSError(f"{field} not in /proc/self/status")
 
 
-def _reset_peak():
+def reset_peak():
     """Set the peak resident memory (VmHWM) back to the resident memory now; False where Linux refuses."""
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -49,18 +50,18 @@ def memory_child(framework, cfg, textbook=False):
     (in MB, printed as JSON)."""
     with fast.enabled(not textbook):
         _, _, step = torch_setup(cfg) if framework == "torch" else our_setup(cfg, "cpu")
-        if not _reset_peak():
+        if not reset_peak():
             raise OSError("this system does not let a process reset its peak memory (/proc/self/clear_refs)")
-        base = _rss_kb("VmRSS")
+        base = rss_kb("VmRSS")
         for _ in range(3):
             step()
-    print(json.dumps({"mb": (_rss_kb("VmHWM") - base) / 1024}))
+    print(json.dumps({"mb": (rss_kb("VmHWM") - base) / 1024}))
 
 
 def rss_growth(framework, cfg, textbook=False):
     """Peak resident-memory growth of three training steps, measured the same way for us and PyTorch
     in a fresh process each (None where /proc is not available)."""
-    result = _in_fresh_process("memory_child", f"{framework!r}, {json.dumps(cfg)!s}, {textbook!r}")
+    result = in_fresh_process("memory_child", f"{framework!r}, {json.dumps(cfg)!s}, {textbook!r}")
     return None if result is None else result["mb"]
 
 
@@ -78,14 +79,14 @@ def forward_memory_child(framework, cfg):
     else:
         model, x = real_setup(cfg)
         grad_off = no_grad
-    build_peak = _rss_kb("VmHWM")
-    base = _rss_kb("VmRSS")
-    reset = _reset_peak()
+    build_peak = rss_kb("VmHWM")
+    base = rss_kb("VmRSS")
+    reset = reset_peak()
     with grad_off():
         for _ in range(2):
             y = model(x)
             del y
-    peak = _rss_kb("VmHWM")
+    peak = rss_kb("VmHWM")
     mb = 1 / 1024
     print(json.dumps({"baseline_mb": base * mb, "peak_mb": max(peak, build_peak) * mb,
                       "forward_peak_mb": peak * mb, "growth_mb": (peak - base) * mb, "peak_reset": reset}))
@@ -94,14 +95,14 @@ def forward_memory_child(framework, cfg):
 def forward_memory(framework, cfg):
     """The real-size forward's memory (:func:`forward_memory_child`), measured in a fresh process:
     a dict of MB figures, or None where /proc is not available or the child failed."""
-    return _in_fresh_process("forward_memory_child", f"{framework!r}, {json.dumps(cfg)!s}")
+    return in_fresh_process("forward_memory_child", f"{framework!r}, {json.dumps(cfg)!s}")
 
 
-def _in_fresh_process(function, arguments):
-    """Call ``function`` of this module on ``arguments`` (their source text) in a fresh Python process and
-    return the JSON it printed last, as a dict; None where the process failed (no /proc, no PyTorch) or
-    took too long."""
-    code = f"from fcn_scratch.bench.memory import {function}; {function}({arguments})"
+def in_fresh_process(function, arguments, module=__name__):
+    """Call ``function`` of ``module`` (this one unless named) on ``arguments`` (their source text) in a
+    fresh Python process and return the JSON it printed last, as a dict; None where the process failed
+    (no /proc, no PyTorch) or took too long."""
+    code = f"from {module} import {function}; {function}({arguments})"
     try:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
         return json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,7 +1,8 @@
-"""The real-size workload, as one dict: the paper's VGG16 FCN-8s predicting a 500 x 500 image.
+"""The real-size workload, as one dict: the paper's VGG16 FCN-8s predicting a 500 x 500 image, and one
+training step on it.
 
     python -m fcn_scratch.bench --real-size            # 500 x 500 (--size for another)
-    python -m fcn_scratch.bench --real-size --quick    # 224 x 224, one timed pass each (the tests)
+    python -m fcn_scratch.bench --real-size --quick    # 224 x 224, one timed pass each, three steps (the tests)
 
 Our ``build("fcn8s-vgg16")`` and PyTorch's (:func:`.torch_reference.vgg16_fcn8s`,
 given our weights, so both compute the same function; the logits are compared)
@@ -9,7 +10,8 @@ predict the same seeded image, as a prediction runs: eval mode, no gradients
 (``fcn_scratch.no_grad()``, ``torch.no_grad()``), PyTorch with its default
 threads. Both forwards are timed in turns (:mod:`.timing`), each layer clocked
 inside the same passes (:mod:`.layer_clock`), and each framework's memory
-measured in a fresh process of its own (:func:`.memory.forward_memory`).
+measured in a fresh process of its own (:func:`.memory.forward_memory`). Then one SGD step
+of each, time and peak memory, each side in a fresh process (:mod:`.real_step`).
 """
 import itertools
 
@@ -18,6 +20,7 @@ import numpy as np
 from ..grad_mode import no_grad
 from .layer_clock import OurClock, TorchClock, conv_flops
 from .memory import forward_memory
+from .real_step import QUICK_STEPS, STEPS, training_step
 from .run import machine_info
 from .timing import timeit_in_turns
 from .torch_reference import torch_real_setup
@@ -61,11 +64,11 @@ def _max_difference(ours, theirs):
     return {"max_abs": diff, "relative": diff / max(float(np.max(np.abs(theirs))), 1e-30)}
 
 
-def run_real(quick=False, repeats=None, rounds=None, memory=True, **overrides):
+def run_real(quick=False, repeats=None, rounds=None, memory=True, training=True, **overrides):
     """The real-size benchmark as a dict (``overrides``: ``batch``, ``size``, ``num_classes``).
     Times are medians of ``rounds`` turns of ``repeats`` timed passes each, after an untimed one
     (defaults: 3 turns of 2 at full size, 1 turn of 1 with ``quick``); ``memory=False`` skips the
-    fresh-process memory measurements."""
+    fresh-process memory measurements, ``training=False`` the training step."""
     cfg = configuration(quick, real_size=True, **overrides)
     repeats = repeats or (1 if quick else 2)
     rounds = rounds or (1 if quick else 3)
@@ -108,4 +111,7 @@ def run_real(quick=False, repeats=None, rounds=None, memory=True, **overrides):
                            "difference": _max_difference(outputs["ours"], outputs["torch"])}
         their_medians, their_shapes = torch_clock.medians(), torch_clock.shapes
     result["layers"] = layer_rows(our_clock.medians(), their_medians, our_clock.shapes, their_shapes)
+    if training:
+        result["training"] = {"steps": QUICK_STEPS if quick else STEPS, "ours": training_step("ours", cfg, quick),
+                              "torch": training_step("torch", cfg, quick) if theirs is not None else None}
     return result

@@ -152,5 +152,26 @@ def format_real(r):
                      f"{d['max_abs']:.2e} ({d['relative']:.1e} of max |PyTorch|)")
     else:
         lines.append("(PyTorch not installed: no side-by-side column; it is not a dependency)")
+    if r.get("training"):
+        lines += [""] + training_lines(r["training"])
     lines += [""] + real_layer_lines(r["layers"], ours["forward_ms"], t and t["forward_ms"])
     return "\n".join(lines)
+
+
+def training_lines(training):
+    """One SGD step of the real-size net, ours against PyTorch's, each in a fresh process."""
+    ours, t = training["ours"], training["torch"]
+    lines = [f"Training, one SGD step (each side in a fresh process, median of steps 2-{training['steps']}):",
+             f"{'':<24}{'ours':>10}{'PyTorch':>10}{'ratio':>8}"]
+    if ours is None:
+        return lines + ["(our training step failed in its process)"]
+    _versus(lines, "step (s)", ours["step_s"], t and t["step_s"], ".2f")
+    for phase in ("forward", "backward", "update"):
+        _versus(lines, f"  {phase} (s)", ours[phase + "_s"], t and t[phase + "_s"], ".2f")
+    _versus(lines, "peak memory (MB)", ours["peak_mb"], t and t["peak_mb"])
+    _versus(lines, "  model (MB)", ours["baseline_mb"], t and t["baseline_mb"])
+    _versus(lines, "  growth in steps (MB)", ours["growth_mb"], t and t["growth_mb"])
+    lines.append(f"(threads: ours {ours['threads']}" + (f", PyTorch {t['threads']}" if t else "") + "; memory: the "
+                 "process's peak resident memory (VmHWM), building included; the first step, which touches every "
+                 "array for the first time, left out of the times)")
+    return lines

@@ -159,3 +159,29 @@ def torch_real_setup(cfg, our_model=None):
     if our_model is not None:
         copy_weights(model, our_model)
     return model.eval(), torch.from_numpy(real_input(cfg))
+
+
+def torch_real_training_step(cfg):
+    """One SGD step of the paper's FCN-8s in PyTorch on the real-size configuration, as
+    :func:`fcn_scratch.bench.workload.real_training_step` makes ours (train mode, the loss summed over the
+    pixels, ``torch.optim.SGD(lr=1e-10, momentum=0.99, weight_decay=5e-4)``, upscore8 frozen), on the same
+    image and labels, with PyTorch's own initialization: ``step()``, returning the seconds of its forward,
+    backward and update; None when PyTorch is not installed."""
+    model = vgg16_fcn8s(cfg["num_classes"])
+    if model is None:
+        return None
+    import torch
+    import torch.nn.functional as F
+    from .workload import real_input, real_labels, timed_phases
+    model.train()
+    model.upscore8.weight.requires_grad_(False)
+    x, labels = torch.from_numpy(real_input(cfg)), torch.from_numpy(real_labels(cfg))
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-10, momentum=0.99,
+                                weight_decay=5e-4)
+    losses = []
+
+    def update():
+        optimizer.step()
+        optimizer.zero_grad()
+    return timed_phases(lambda: losses.append(F.cross_entropy(model(x), labels, reduction="sum")),
+                        lambda: losses.pop().backward(), update)

@@ -1,5 +1,7 @@
 """What is timed: the configurations, our FCN-8s on them, a batch, one training step and one prediction;
-and the real-size workload, the paper's VGG16 FCN-8s predicting one photo-sized image."""
+and the real-size workload, the paper's VGG16 FCN-8s predicting one photo-sized image and training on it."""
+import time
+
 import numpy as np
 
 from .. import backend
@@ -92,6 +94,34 @@ def fill_random(model, seed=0):
 def real_input(cfg):
     """The real-size workload's seeded image batch, (N, 3, S, S) float32, on the host."""
     return backend.host_rng(0).standard_normal((cfg["batch"], 3, cfg["size"], cfg["size"]), dtype=np.float32)
+
+
+def real_labels(cfg):
+    """The real-size workload's seeded labels, (N, S, S) int64 in [0, num_classes), on the host."""
+    return backend.host_rng(1).integers(0, cfg["num_classes"], (cfg["batch"], cfg["size"], cfg["size"]))
+
+
+def timed_phases(forward, backward, update):
+    """One training step from its three phases, as a function returning the seconds of each."""
+    def step():
+        times = [time.perf_counter()]
+        for phase in (forward, backward, update):
+            phase()
+            times.append(time.perf_counter())
+        return [b - a for a, b in zip(times, times[1:])]
+    return step
+
+
+def real_training_step(cfg):
+    """One SGD step of our paper's FCN-8s on the real-size configuration, as pytorch-fcn trains it
+    (the loss summed over the pixels, ``SGD(lr=1e-10, momentum=0.99, weight_decay=5e-4)``, upscore8
+    frozen): ``step()``, returning the seconds of its forward, backward and update."""
+    model, x = real_setup(cfg)
+    model.train()
+    labels, loss = real_labels(cfg), SoftmaxCrossEntropy(reduction="sum")
+    optimizer = SGD(model, lr=1e-10, momentum=0.99, weight_decay=5e-4)
+    return timed_phases(lambda: loss(model(x), labels), lambda: model.backward(loss.backward(), input_grad=False),
+                        optimizer.step)
 
 
 def real_setup(cfg):

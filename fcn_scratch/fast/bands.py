@@ -2,15 +2,16 @@
 
 It replaces the textbook forward of :class:`fcn_scratch.layers.Conv2d`,
 ``y[n] = W_col @ im2col(x)[n] + b``, inside :func:`fcn_scratch.no_grad` on a map
-whose column matrix would be larger than :data:`BAND_BYTES`. The column
+whose column matrix would be larger than :data:`BAND_BYTES`, where no shifted
+taps (:mod:`.shifted_taps`, which make no column matrix) come first. The column
 matrix is ``C_in*kh*kw`` times the output's pixels: for the paper's conv1_2 on a
 500 x 500 photo (padded to 700) it is 1.1 GB, for the small net's on a
 3000 x 2000 image 3.5 GB. Training keeps it for the weight gradient; a
 prediction needs each column once. So the output rows are cut into bands; a
 band's input rows (with the padding they reach into) are copied, their
 columns filled into a work array of at most ``BAND_BYTES``, and multiplied.
-A batch with fewer samples than threads (a photo) is cut into bands too, at
-least one per thread, so that every thread has work.
+A batch with fewer samples than threads is cut into at least one band per
+thread, so that every thread has work.
 
 Why the numbers are the same: each output pixel is the product of the same
 row of ``W_col`` with the same column of the same entries; only which columns
@@ -34,16 +35,11 @@ BAND_BYTES = 32 * 2 ** 20
 def applies(x, weight, stride, padding):
     """The named condition for :func:`conv2d_forward_in_bands`: the ``bands`` trick is on, the forward
     keeps no cache (:func:`fcn_scratch.no_grad`), and the column matrix of x (N, C_in, H, W) under weight
-    (C_out, C_in, kh, kw) is larger than :data:`BAND_BYTES`, or the batch has fewer samples than there
-    are threads and work enough for each of them (a photo: its bands give every thread work)."""
+    (C_out, C_in, kh, kw) is larger than :data:`BAND_BYTES`."""
     if not is_on("bands") or grad_enabled():
         return False
     n, rows, length = column_shape(x.shape, weight.shape[2:], stride, padding)
-    if n * rows * length * x.dtype.itemsize > BAND_BYTES:
-        return True
-    # x read, y written, the columns filled and read, as conv2d_forward_in_bands hands them to threads.parts
-    work = x.nbytes + (n * weight.shape[0] * length + n * rows * length) * x.dtype.itemsize
-    return threads.applies(x) and n < threads.THREADS == threads.paying_parts("products", work)
+    return n * rows * length * x.dtype.itemsize > BAND_BYTES
 
 
 def conv2d_forward_in_bands(x, weight, bias, stride, padding):

@@ -10,8 +10,13 @@
 piece by piece, each piece by its trick where that trick's switch is on and
 applies, and by the definition otherwise:
 
-- the forward in bands of output rows inside ``no_grad()`` (:mod:`.bands`),
-  else sample by sample: the columns filled by flat shifts (:mod:`.flat_shifts`)
+- where a stride-1 convolution's column matrix would be larger than its weight and either one image
+  (fewer samples than threads) or too large to keep, and the layer does not read an image, no column
+  matrix at all: sums of products on shifted views of the padded input, which is all it keeps, and
+  likewise in backward (:mod:`.shifted_taps`);
+- else the forward in bands of output rows inside ``no_grad()`` (:mod:`.bands`),
+  else sample by sample (the rows of its products shared by the threads where the batch is one
+  sample): the columns filled by flat shifts (:mod:`.flat_shifts`)
   or by clipped slices (:mod:`.clipped_taps`), into the layer's kept work array
   (:mod:`.kept_buffers`), or into the shared one when the layer reads an image
   and fills them again in backward (:mod:`.rebuilt_columns`);
@@ -27,14 +32,14 @@ route to the layer's textbook route with each trick on and off.
 """
 from ..backend import get_array_module
 from ..functional import add_bias, matmul
-from . import bands, flipped_kernel, rebuilt_columns, tall_first, threads
+from . import bands, flipped_kernel, rebuilt_columns, shifted_taps, tall_first, threads
 from .flat_shifts import fill_columns
 from .clipped_taps import col2im_into, column_shape
-from .kept_buffers import in_chunks, work_array
+from .kept_buffers import in_chunks, shared_work_array, work_array
 from .switch import is_on
 
 # The tricks of this route that apply to any convolution the layer can be given (bands: only inside no_grad).
-_ANY_CONVOLUTION = ("kept_buffers", "flat_shifts", "rebuilt_columns", "tall_first", "flipped_kernel")
+_ANY_CONVOLUTION = ("shifted_taps", "kept_buffers", "flat_shifts", "rebuilt_columns", "tall_first", "flipped_kernel")
 
 
 def conv_applies(layer, x):
@@ -49,6 +54,9 @@ def conv2d_forward(x, weight, bias, stride, padding, owner):
     (C_out, C_in, kh, kw) and bias (C_out,) or None; ``saved``, what :func:`conv2d_backward` reads (None
     in bands, where none follows). ``owner`` (the layer) owns the kept column matrix. Each part adds the
     bias to its own output, while that is still in the cache."""
+    # an image's columns (C_in <= 3) are cheap to fill again: the rebuilt columns keep them
+    if shifted_taps.applies(x, weight, stride, padding) and not rebuilt_columns.applies(x):
+        return shifted_taps.conv2d_forward(x, weight, bias, padding), ("input", x)
     if bands.applies(x, weight, stride, padding):
         return bands.conv2d_forward_in_bands(x, weight, bias, stride, padding), None
     xp = get_array_module(x)
@@ -60,6 +68,10 @@ def conv2d_forward(x, weight, bias, stride, padding, owner):
         saved = ("columns", cols)
     y = xp.empty((x.shape[0], weight.shape[0], cols.shape[2]), dtype=x.dtype)
     w_col = weight.reshape(weight.shape[0], -1)
+    if x.shape[0] == 1:                     # one sample: the threads share its product's rows
+        fill_columns(cols, x, kernel, stride, padding)
+        add_bias(threads.matmul_rows(w_col, cols[0], y[0])[None], bias)
+        return y, saved
 
     def part(_, samples):
         fill_columns(cols[samples], x[samples], kernel, stride, padding)
@@ -73,6 +85,8 @@ def conv2d_backward(saved, grad_out, weight, stride, padding, x_shape, weight_gr
     dW (C_out, C_in*kh*kw) = sum_n dy[n] @ cols[n].T, None unless ``weight_grad``;
     dx ``x_shape`` = col2im(W_col.T @ dy), None unless ``input_grad``."""
     kind, kept = saved
+    if kind == "input":
+        return shifted_taps.conv2d_backward(kept, grad_out, weight, padding, weight_grad, input_grad)
     kernel = weight.shape[2:]
     dy = grad_out.reshape(grad_out.shape[0], grad_out.shape[1], -1)
     d_weight = dx = None
@@ -93,6 +107,10 @@ def _col2im_of_product(dy, weight, stride, padding, dx):
     of samples at a time."""
     w_col_t = weight.reshape(weight.shape[0], -1).T
     kernel = weight.shape[2:]
+    if dx.shape[0] == 1:                    # one sample: the threads share its product's rows
+        work = shared_work_array((1, w_col_t.shape[0], dy.shape[2]), dy.dtype, get_array_module(dy))
+        col2im_into(dx, threads.matmul_rows(w_col_t, dy[0], work[0])[None], kernel, stride, padding)
+        return
 
     def route(samples, work):
         col2im_into(dx[samples], matmul(w_col_t, dy[samples], out=work), kernel, stride, padding)

@@ -29,10 +29,11 @@ def work_array(owner, name, shape, dtype, xp):
     return xp.empty(shape, dtype=dtype)
 
 
-def shared_work_array(shape, dtype, xp):
-    """An uninitialized array for work that is over before the caller returns."""
+def shared_work_array(shape, dtype, xp, name="shared"):
+    """An uninitialized array for work that is over before the caller returns: one per ``name``, for work
+    that needs several at once."""
     if is_on("kept_buffers"):
-        return buffers.shared(shape, dtype, xp)
+        return buffers.shared(shape, dtype, xp, name)
     return xp.empty(shape, dtype=dtype)
 
 

@@ -19,6 +19,7 @@ from ..errors import InputError
 
 # Every trick, by the name its route asks for it; what each does is in the module named beside it.
 TRICKS = {
+    "shifted_taps": "a stride-1 convolution as products on shifted views of its padded input, no column matrix kept (fast/shifted_taps.py)",
     "clipped_taps": "im2col and col2im into kept arrays by slices clipped to the image, without a padded copy (fast/clipped_taps.py)",
     "kept_buffers": "work arrays kept from one step to the next instead of fresh ones (fast/kept_buffers.py)",
     "flat_shifts": "im2col of a small same-width stride-1 convolution as one long copy per tap (fast/flat_shifts.py)",

@@ -36,8 +36,11 @@ def matmul_sum_batch(a, b):
     left, right = (b, a) if tall_first else (a, b)
     products = xp.empty((left.shape[0], left.shape[1], right.shape[1]), dtype=xp.result_type(a, b))
 
-    def part(_, samples):
-        matmul(left[samples], right[samples].transpose(0, 2, 1), out=products[samples])
-    threads.split(part, "products", left.shape[0], a, b, products)
+    if len(left) == 1:                      # one sample: the threads share its product's rows
+        threads.matmul_rows(left[0], right[0].T, products[0])
+    else:
+        def part(_, samples):
+            matmul(left[samples], right[samples].transpose(0, 2, 1), out=products[samples])
+        threads.split(part, "products", left.shape[0], a, b, products)
     total = products[0] if len(products) == 1 else products.sum(axis=0)     # a batch of one: no copy
     return xp.ascontiguousarray(total.T) if tall_first else total

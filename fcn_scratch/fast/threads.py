@@ -22,9 +22,12 @@ Why the numbers are the same: each part writes its own slice of the outputs
 and computes every sample by the same operations, in the same order, as one
 thread does. Sums over the batch (the weight and bias gradients, the loss)
 are left whole, on the calling thread: NumPy may add in another order when an
-array is cut. Each product is the one the whole batch makes for that sample,
-and OpenBLAS gives it the same bits on one thread as on several (it splits a
-product's output between its threads, not the sums).
+array is cut. Each product is the one the whole batch makes for that sample
+(or, for one sample, the rows of it: :func:`matmul_rows`), and OpenBLAS gives
+it the same bits on one thread as on several where each entry's sum has at
+most 448 terms or a multiple of 32 (measured with its SkylakeX kernel: it
+splits a product's output between its threads); longer sums of other lengths
+it cuts differently on several threads, and there the two agree to rounding.
 ``tests/fast/test_threads.py`` holds every layer and a whole training step to it.
 
 How many threads: ``FCN_SCRATCH_THREADS`` (default: the cores this process may
@@ -40,6 +43,7 @@ from threadpoolctl import ThreadpoolController
 
 from ..backend import get_array_module
 from ..errors import InputError
+from ..functional import matmul
 from .switch import is_on
 
 # Below this many bytes read and written per part, handing work to a thread costs more than it saves,
@@ -137,6 +141,15 @@ def split(work, kind, count, *arrays, scratch_bytes=0):
     """``work(k, part)`` over ``range(count)`` (samples or planes), in the :func:`parts` of the work's
     arrays (and scratch bytes)."""
     run(work, parts(kind, count, *arrays, scratch_bytes=scratch_bytes), arrays[0], kind)
+
+
+def matmul_rows(a, b, out):
+    """``out = a @ b`` for a (P, K), b (K, L) and out (P, L), the rows of a and out cut into the parts the
+    work pays for (:func:`parts`), one product each: the work of a batch of one sample, which a split over
+    the samples would leave to one thread. Each row is the one the whole product gives it (the BLAS, on
+    its own threads, splits a product's output between them too)."""
+    run(lambda _, rows: matmul(a[rows], b, out=out[rows]), parts("products", a.shape[0], a, b, out), a, "products")
+    return out
 
 
 def planes(*arrays):

@@ -29,8 +29,9 @@ SHAPES = [
 
 @pytest.fixture(autouse=True)
 def bands_on():
-    """The trick these tests hold, on even where FCN_SCRATCH_FAST=0 turned the tricks off."""
-    with fast.enabled(True, "bands"):
+    """The trick these tests hold, on even where FCN_SCRATCH_FAST=0 turned the tricks off; the shifted
+    taps, which come first where they apply, off."""
+    with fast.enabled(True, "bands"), fast.enabled(False, "shifted_taps"):
         yield
 
 
@@ -220,17 +221,18 @@ def test_without_the_trick_the_column_matrix_is_built():
 
 
 def test_one_image_is_cut_into_a_band_per_thread(monkeypatch):
-    """A photo's fc6: a column matrix below BAND_BYTES, but one sample for several threads: every thread
-    gets a band (the batch alone would leave all but one idle)."""
+    """One sample for three threads: every thread gets a band (the batch alone would leave all but one
+    idle); a column matrix at most BAND_BYTES is not cut at all."""
     monkeypatch.setattr(threads, "THREADS", 3)
     conv, x = make(8, 6, 3, 1, 1, (1, 40, 100), np.float32, "cpu", seed=3)
     columns = 8 * 9 * 40 * 100 * 4
-    assert threads.THREADS * threads.MIN_PART_BYTES["products"] <= columns <= bands.BAND_BYTES
+    monkeypatch.setattr(bands, "BAND_BYTES", columns - 1)
+    assert threads.THREADS * threads.MIN_PART_BYTES["products"] <= columns
     widths = products(monkeypatch)
     with no_grad():
         assert applies(conv, x)
         y = conv(x)
-        assert not applies(conv, np.zeros((3, 8, 40, 100), np.float32))   # a sample per thread
-        assert not applies(conv, np.zeros((1, 8, 10, 10), np.float32))    # too little to split
+        monkeypatch.setattr(bands, "BAND_BYTES", columns)
+        assert not applies(conv, x)
     assert sorted(shape[-1] for shape in widths) == [12 * 100, 14 * 100, 14 * 100]      # parts run in any order
     np.testing.assert_allclose(y, textbook(conv, x), rtol=1e-5, atol=1e-5)

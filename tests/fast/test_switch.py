@@ -10,7 +10,7 @@ import pytest
 from fcn_scratch import buffers, fast, no_grad
 from fcn_scratch.bench.tricks import INFERENCE_ONLY
 from fcn_scratch.fast import (bands, clipped_taps, flat_shifts, flipped_kernel, phases, rebuilt_columns, running_max,
-                              softmax_in_place, tall_first)
+                              shifted_taps, softmax_in_place, tall_first)
 from fcn_scratch.layers import SoftmaxCrossEntropy
 from fcn_scratch.models import build
 
@@ -124,6 +124,7 @@ TAKEN = {
     "phases": _calls_of(phases, "conv_transpose_phase"),
     "rebuilt_columns": _calls_of(rebuilt_columns, "rebuild"),
     "running_max": _calls_of(running_max, "running_max"),
+    "shifted_taps": _calls_of(shifted_taps, "_correlate", by_caller=True),
     "softmax_in_place": _calls_of(softmax_in_place, "log_softmax_at_labels_in_place"),
     "tall_first": _column_matrix_on_the_left,
     "threads": _split_work,
@@ -133,7 +134,9 @@ TAKEN = {
 @pytest.fixture
 def taken(split_small, splits, monkeypatch):
     """``taken(work)``: ``(what work() returned, routes)``, routes the ``(trick, where)`` of every trick's
-    route that work() took (the threads split work with split_small's three threads and parts of any size)."""
+    route that work() took (the threads split work with split_small's three threads and parts of any size,
+    a batch of two is one with fewer samples than threads, and bands cut column matrices of any size)."""
+    monkeypatch.setattr(bands, "BAND_BYTES", 1)
     counters = {name: install(monkeypatch, splits) for name, install in TAKEN.items()}
 
     def run(work):

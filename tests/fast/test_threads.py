@@ -8,7 +8,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from fcn_scratch import fast
-from fcn_scratch.fast import phases, threads
+from fcn_scratch.fast import phases, shifted_taps, threads
 from fcn_scratch.layers import ConvTranspose2d, Conv2d, MaxPool2d, ReLU, SoftmaxCrossEntropy
 from fcn_scratch.models import build
 from fcn_scratch.optim import SGD
@@ -62,6 +62,17 @@ def test_conv2d(split_small, splits, rng, dtype, c_in, c_out, k, s, p):
     conv.params["bias"][...] = rng.standard_normal(c_out)
     x = rng.standard_normal((5, c_in, 13, 11)).astype(dtype)
     _assert_same_bits_split_in_three(_layer_through(conv, x, 1), splits)
+
+
+def test_one_sample_shares_the_rows_of_its_products(split_small, splits, rng):
+    """A batch of one on the column route (more output channels than pixels, as fc6 on a photo's small
+    map, where no shifted taps apply): the forward's and both gradients' products each split by rows in
+    three, the same bits."""
+    conv = Conv2d(4, 40, 3, padding=1, rng=rng, dtype=np.float32)
+    conv.params["bias"][...] = rng.standard_normal(40)
+    x = rng.standard_normal((1, 4, 5, 6)).astype(np.float32)
+    assert not shifted_taps.applies(x, conv.params["weight"], conv.stride, conv.padding)
+    _assert_same_bits_split_in_three(_layer_through(conv, x, 5), splits)
 
 
 @pytest.mark.parametrize("c_in,c_out,k,s,op", [(4, 3, 4, 2, 0), (3, 3, 16, 8, 0), (2, 5, 4, 2, 1), (3, 2, 6, 3, 2)])

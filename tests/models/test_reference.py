@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fcn_scratch import backend, fast, no_grad
-from fcn_scratch.fast import bands
+from fcn_scratch.fast import shifted_taps
 from fcn_scratch.functional import no_init
 from fcn_scratch.gradcheck import check_layer, worst
 from fcn_scratch.models import REFERENCE, build
@@ -191,8 +191,9 @@ def test_building_the_full_net_without_init_is_fast():
 
 @pytest.mark.slow
 def test_a_full_size_forward_under_no_grad(monkeypatch, fcn8s_vgg16):
-    """The paper's FCN-8s on a 64 x 64 image, under no_grad (where the large convolutions go in bands),
-    equals pytorch-fcn's forward written out, run with grad (the textbook route)."""
+    """The paper's FCN-8s on a 64 x 64 image, under no_grad (where the large convolutions of one image make
+    no column matrix: shifted taps), equals pytorch-fcn's forward written out, run with grad (the textbook
+    route)."""
     model = fcn8s_vgg16.eval()
     rng = np.random.default_rng(0)
     for _, value, _ in model.named_parameters(include_frozen=True):
@@ -200,16 +201,16 @@ def test_a_full_size_forward_under_no_grad(monkeypatch, fcn8s_vgg16):
         fan_in = math.prod(value.shape[1:]) if value.ndim > 1 else 1
         value *= np.float32(math.sqrt(2.0 / fan_in) if value.ndim > 1 else 0.1)
     x = rng.standard_normal((1, 3, 64, 64)).astype(np.float32)
-    banded, in_bands = [], bands.conv2d_forward_in_bands
-    monkeypatch.setattr(bands, "conv2d_forward_in_bands", lambda x, *args: banded.append(x.shape) or in_bands(x, *args))
+    shifted, forward = [], shifted_taps.conv2d_forward
+    monkeypatch.setattr(shifted_taps, "conv2d_forward", lambda x, *args: shifted.append(x.shape) or forward(x, *args))
     start = time.perf_counter()
-    with no_grad(), fast.enabled(True, "bands"):
+    with no_grad(), fast.enabled(True, "shifted_taps"):
         logits = model(x)
     took = time.perf_counter() - start
     assert logits.shape == (1, 21, 64, 64) and np.isfinite(logits).all()
     assert all(layer.cache is None for layer in model.layers.values())
-    # conv1_2's columns on the 262 x 262 map of a 64 x 64 image are 64*9 * 262^2 * 4 bytes = 158 MB: in bands
-    assert (1, 64, 262, 262) in banded
+    # conv1_2's columns on the 262 x 262 map of a 64 x 64 image would be 64*9 * 262^2 * 4 bytes = 158 MB
+    assert (1, 64, 262, 262) in shifted
     expected = pytorch_fcn_forward(model, x, "fcn8s", at_once=False)
     assert np.abs(expected).max() > 1e-2
     np.testing.assert_allclose(host(logits), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
