@@ -269,7 +269,7 @@ def test_predict_checkpoint_does_what_the_command_does(tmp_path, rng):
 
 
 def test_an_image_past_the_memory_budget_is_skipped_with_the_resize_that_fits(tmp_path, rng):
-    """The estimate holds the parameters and three maps of conv1's output; an image past the budget is
+    """The estimate holds the parameters and four maps of conv1's output; an image past the budget is
     named with the --resize that brings it within, the others predicted; resized, it is predicted."""
     from fcn_scratch.checkpoint import save_checkpoint
     from fcn_scratch.train import predict_checkpoint
@@ -281,7 +281,7 @@ def test_an_image_past_the_memory_budget_is_skipped_with_the_resize_that_fits(tm
     Image.fromarray((rng.random((300, 400, 3)) * 255).astype(np.uint8)).save(tmp_path / "in" / "big.png")
     Image.fromarray((rng.random((30, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / "in" / "small.png")
     itemsize = 4
-    assert prediction_bytes(model, (300, 400)) == (model.num_parameters() + 3 * SMALL["widths"][0] * 300 * 400) \
+    assert prediction_bytes(model, (300, 400)) == (model.num_parameters() + 4 * SMALL["widths"][0] * 300 * 400) \
         * itemsize
     budget = prediction_bytes(model, (150, 200))
     lines = []
