@@ -15,13 +15,12 @@ compare figures from the same run (the ratio columns), not across runs. Contesta
 are compared are timed in turns (:mod:`.timing`), so a slow spell of the machine hits all.
 
 One job per file: :mod:`.timing` (turns and medians), :mod:`.workload` (the model, the batch,
-our training step and prediction), :mod:`.torch_reference` (the same net in PyTorch),
-:mod:`.memory` (peak step memory), :mod:`.products` (the matrix products of one step's formulas,
-replayed alone: the floor of this design on the machine), :mod:`.layers` (each layer alone),
-:mod:`.tricks` (the step, or for the tricks only a prediction takes the prediction, with each
-trick off), :mod:`.real_size` (the paper's net on a photo-sized image) and :mod:`.real_step` (its
-training step, each side in a fresh process), :mod:`.report` (the printed tables); ``__main__`` is
-the command line.
+our training step and prediction), :mod:`.torch_reference` (the same nets in PyTorch, which the
+tests hold ours to too), :mod:`.memory` (peak step memory), :mod:`.products` (the matrix products
+of one step's formulas, replayed alone: the floor of this design on the machine), :mod:`.layers`
+(each layer alone), :mod:`.tricks` (the step with each trick off), :mod:`.real_size` (the paper's net on a photo-sized image) and
+:mod:`.real_step` (its training step, each side in a fresh process), :mod:`.report` (the printed
+tables); ``__main__`` is the command line.
 
 Where the environment sets ``OPENBLAS_CORETYPE``, NumPy's BLAS may run an older,
 slower kernel than the processor has; measure as a user's machine would with

@@ -187,39 +187,3 @@ def test_every_fused_pixel_holds_one_image_coordinate(name, paths, hw):
     window = logits[0][:, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     np.testing.assert_allclose(window[0], np.repeat(paths * rows[:, None], len(cols), 1), rtol=0, atol=1e-9)
     np.testing.assert_allclose(window[1], np.repeat(paths * cols[None, :], len(rows), 0), rtol=0, atol=1e-9)
-
-
-# pytorch-fcn's forward passes, written out with their fixed crops (torchfcn/models/fcn8s.py and others)
-PYTORCH_FCN_CROPS = {"fcn8s": (5, 9, 31), "fcn16s": (5, None, 27), "fcn32s": (None, None, 19)}
-
-
-def pytorch_fcn_forward(model, x, variant, at_once):
-    o4, o3, out = PYTORCH_FCN_CROPS[variant]
-    h, w = x.shape[2:]
-    score_fr, skips = model.encode(x)
-    if variant == "fcn32s":
-        return model.upscore(score_fr)[:, :, out:out + h, out:out + w]
-    up = model.upscore2(score_fr)
-    s4 = model.score_pool4(skips["pool4"] * (0.01 if at_once else 1))
-    up = up + s4[:, :, o4:o4 + up.shape[2], o4:o4 + up.shape[3]]
-    if variant == "fcn16s":
-        return model.upscore16(up)[:, :, out:out + h, out:out + w]
-    up = model.upscore_pool4(up)
-    s3 = model.score_pool3(skips["pool3"] * (0.0001 if at_once else 1))
-    up = up + s3[:, :, o3:o3 + up.shape[2], o3:o3 + up.shape[3]]
-    return model.upscore8(up)[:, :, out:out + h, out:out + w]
-
-
-@pytest.mark.parametrize("name", ["fcn8s-vgg16", "fcn8s-atonce-vgg16", "fcn16s-vgg16", "fcn32s-vgg16"])
-@pytest.mark.parametrize("hw", [(40, 53), (1, 1), (97, 64)])
-def test_the_forward_pass_is_pytorch_fcn_s(rng, name, hw):
-    model = reduced(name, widths=(3, 4, 4, 5, 5), dtype=np.float64).eval()
-    for _, value, _ in model.named_parameters(include_frozen=True):
-        value[...] = rng.standard_normal(value.shape) * 0.5       # every layer, the upsamplings too, counts
-    x = rng.standard_normal((2, 3) + hw)
-    variant = name.split("-")[0]
-    expected = pytorch_fcn_forward(model, x, variant, at_once="atonce" in name)
-    got = model(x)
-    assert got.shape == (2, 21) + hw
-    assert np.abs(expected).max() > 0.1
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

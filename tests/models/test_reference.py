@@ -1,4 +1,4 @@
-"""The paper's nets (build("fcn8s-vgg16") and the others): sizes, gradients, pytorch-fcn's parameters."""
+"""The paper's nets (build("fcn8s-vgg16") and the others): sizes, gradients, the paper's parameters."""
 import math
 import time
 
@@ -11,7 +11,6 @@ from fcn_scratch.functional import no_init
 from fcn_scratch.gradcheck import check_layer, worst
 from fcn_scratch.models import REFERENCE, build
 from tests.helpers import host, on
-from tests.models.test_coord_map import pytorch_fcn_forward
 
 NAMES = ["fcn8s-vgg16", "fcn8s-atonce-vgg16", "fcn16s-vgg16", "fcn32s-vgg16"]
 # the reference geometry (conv1_1 padded by 100, a 7x7 unpadded fc6) at widths that run in milliseconds
@@ -27,34 +26,6 @@ def randomize(model, rng, std=0.5):
     for _, value, _ in model.named_parameters(include_frozen=True):
         value[...] = rng.standard_normal(value.shape) * std
     return model
-
-
-def conv(name, out_c, in_c, k):
-    return {f"{name}.weight": (out_c, in_c, k, k), f"{name}.bias": (out_c,)}
-
-
-def pytorch_fcn_parameters(variant, n_class=21):
-    """pytorch-fcn's ``state_dict`` shapes (torchfcn/models/fcn{32,16,8}s.py), in its order."""
-    shapes, channels = {}, 3
-    for block, (width, count) in enumerate(zip((64, 128, 256, 512, 512), (2, 2, 3, 3, 3)), start=1):
-        for i in range(1, count + 1):
-            shapes.update(conv(f"conv{block}_{i}", width, channels, 3))
-            channels = width
-    shapes.update(conv("fc6", 4096, 512, 7))
-    shapes.update(conv("fc7", 4096, 4096, 1))
-    shapes.update(conv("score_fr", n_class, 4096, 1))
-    if variant == "32s":
-        shapes["upscore.weight"] = (n_class, n_class, 64, 64)
-        return shapes
-    shapes.update(conv("score_pool4", n_class, 512, 1))
-    shapes["upscore2.weight"] = (n_class, n_class, 4, 4)
-    if variant == "16s":
-        shapes["upscore16.weight"] = (n_class, n_class, 32, 32)
-        return shapes
-    shapes.update(conv("score_pool3", n_class, 256, 1))
-    shapes["upscore8.weight"] = (n_class, n_class, 16, 16)
-    shapes["upscore_pool4.weight"] = (n_class, n_class, 4, 4)
-    return shapes
 
 
 @pytest.fixture(scope="module")
@@ -121,64 +92,30 @@ def test_the_paper_s_configuration_with_overrides(name):
         (5, 16, 1, 1)
 
 
-def test_pytorch_agrees_on_the_small_versions(rng):
-    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison with a PyTorch module "
-                                                "is skipped")
-    functional = torch.nn.functional
-    for name in NAMES:
-        model = randomize(tiny(name, widths=(3, 4, 4, 5, 5), dtype=np.float64).eval(), rng)
-        x = rng.standard_normal((2, 3, 37, 50))
-        p = {n: torch.from_numpy(v) for n, v in model.state_dict().items()}
-        h, pools = torch.from_numpy(x), {}
-        for block in range(1, 6):
-            h = functional.relu(functional.conv2d(h, p[f"conv{block}_1.weight"], p[f"conv{block}_1.bias"],
-                                                  padding=100 if block == 1 else 1))
-            h = pools[block] = functional.max_pool2d(h, 2, 2, ceil_mode=True)
-        h = functional.relu(functional.conv2d(h, p["fc6.weight"], p["fc6.bias"]))
-        h = functional.relu(functional.conv2d(h, p["fc7.weight"], p["fc7.bias"]))
-        h = functional.conv2d(h, p["score_fr.weight"], p["score_fr.bias"])
-        scale4, scale3 = (0.01, 0.0001) if "atonce" in name else (1, 1)
-        if name.startswith("fcn32s"):
-            out = functional.conv_transpose2d(h, p["upscore.weight"], stride=32)[:, :, 19:19 + 37, 19:19 + 50]
-        else:
-            h = functional.conv_transpose2d(h, p["upscore2.weight"], stride=2)
-            s4 = functional.conv2d(pools[4] * scale4, p["score_pool4.weight"], p["score_pool4.bias"])
-            h = h + s4[:, :, 5:5 + h.shape[2], 5:5 + h.shape[3]]
-            if name.startswith("fcn16s"):
-                out = functional.conv_transpose2d(h, p["upscore16.weight"], stride=16)[:, :, 27:27 + 37, 27:27 + 50]
-            else:
-                h = functional.conv_transpose2d(h, p["upscore_pool4.weight"], stride=2)
-                s3 = functional.conv2d(pools[3] * scale3, p["score_pool3.weight"], p["score_pool3.bias"])
-                h = h + s3[:, :, 9:9 + h.shape[2], 9:9 + h.shape[3]]
-                out = functional.conv_transpose2d(h, p["upscore8.weight"], stride=8)[:, :, 31:31 + 37, 31:31 + 50]
-        expected = out.numpy()
-        assert expected.shape == (2, 3, 37, 50) and np.abs(expected).max() > 0.1
-        np.testing.assert_allclose(model(x), expected, rtol=1e-10, atol=1e-10, err_msg=name)
+# ---- the full-size nets: the paper's parameters (their names and shapes beside pytorch-fcn's: test_reference_torch)
 
-
-# ---- the full-size nets: pytorch-fcn's parameters --------------------------------------------------
-
-def test_fcn8s_vgg16_has_pytorch_fcn_s_parameters(fcn8s_vgg16):
-    expected = pytorch_fcn_parameters("8s")
-    assert shapes_of(fcn8s_vgg16) == expected
+def test_fcn8s_vgg16_has_the_paper_s_parameters(fcn8s_vgg16):
     assert fcn8s_vgg16.conv1_1.params["weight"].shape == (64, 3, 3, 3)
+    assert fcn8s_vgg16.conv5_3.params["weight"].shape == (512, 512, 3, 3)
     assert fcn8s_vgg16.fc6.params["weight"].shape == (4096, 512, 7, 7)
-    assert fcn8s_vgg16.num_parameters() == 134_489_759 == sum(math.prod(s) for s in expected.values())
+    assert fcn8s_vgg16.fc7.params["weight"].shape == (4096, 4096, 1, 1)
+    assert fcn8s_vgg16.score_pool3.params["weight"].shape == (21, 256, 1, 1)
+    assert fcn8s_vgg16.num_parameters() == 134_489_759
     # the final upsampling is frozen, as in the staged reference
     assert fcn8s_vgg16.num_parameters(include_frozen=False) == 134_489_759 - 21 * 21 * 16 * 16
     assert fcn8s_vgg16.dtype == np.float32 and fcn8s_vgg16.num_classes == 21
 
 
-@pytest.mark.parametrize("name,variant,final", [("fcn16s-vgg16", "16s", ("upscore16.weight", (21, 21, 32, 32))),
-                                                ("fcn32s-vgg16", "32s", ("upscore.weight", (21, 21, 64, 64))),
-                                                ("fcn8s-atonce-vgg16", "8s", ("upscore8.weight", (21, 21, 16, 16)))])
-def test_the_other_full_size_nets_have_pytorch_fcn_s_parameters(name, variant, final):
+@pytest.mark.parametrize("name,final,count", [
+    ("fcn16s-vgg16", ("upscore16.weight", (21, 21, 32, 32)), 134_815_994),
+    ("fcn32s-vgg16", ("upscore.weight", (21, 21, 64, 64)), 136_152_917),
+    ("fcn8s-atonce-vgg16", ("upscore8.weight", (21, 21, 16, 16)), 134_489_759),
+])
+def test_the_other_full_size_nets_have_the_paper_s_parameters(name, final, count):
     with no_init():
         model = build(name)
-    expected = pytorch_fcn_parameters(variant)
-    assert shapes_of(model) == expected
     assert shapes_of(model)[final[0]] == final[1]
-    assert model.num_parameters() == sum(math.prod(s) for s in expected.values())
+    assert model.num_parameters() == count
 
 
 def test_building_the_full_net_without_init_is_fast():
@@ -192,8 +129,8 @@ def test_building_the_full_net_without_init_is_fast():
 @pytest.mark.slow
 def test_a_full_size_forward_under_no_grad(monkeypatch, fcn8s_vgg16):
     """The paper's FCN-8s on a 64 x 64 image, under no_grad (where the large convolutions of one image make
-    no column matrix: shifted taps), equals pytorch-fcn's forward written out, run with grad (the textbook
-    route)."""
+    no column matrix: shifted taps), keeps nothing and equals the textbook route's forward (every trick off).
+    That route's crops are pytorch-fcn's: test_reference_torch."""
     model = fcn8s_vgg16.eval()
     rng = np.random.default_rng(0)
     for _, value, _ in model.named_parameters(include_frozen=True):
@@ -211,7 +148,8 @@ def test_a_full_size_forward_under_no_grad(monkeypatch, fcn8s_vgg16):
     assert all(layer.cache is None for layer in model.layers.values())
     # conv1_2's columns on the 262 x 262 map of a 64 x 64 image would be 64*9 * 262^2 * 4 bytes = 158 MB
     assert (1, 64, 262, 262) in shifted
-    expected = pytorch_fcn_forward(model, x, "fcn8s", at_once=False)
+    with fast.enabled(False):
+        expected = host(model(x))
     assert np.abs(expected).max() > 1e-2
     np.testing.assert_allclose(host(logits), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
     assert took < 10.0, f"a 64 x 64 forward took {took:.1f} s"

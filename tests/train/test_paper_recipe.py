@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fcn_scratch.bench.torch_reference import torch_fcn
 from fcn_scratch.checkpoint import read_checkpoint, save_checkpoint
 from fcn_scratch.data import DataLoader, make_dataset, save_mask
 from fcn_scratch.models import build
@@ -18,19 +19,13 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from tests.helpers import write_sbd_folder  # noqa: E402
-from tests.torch_fcn import TorchFCN  # noqa: E402
 
 SIZES = [(37, 45), (50, 41), (44, 44), (41, 53)]          # (H, W): every image its own size
 STEPS = 3
 LR = 2e-6                                                   # with the loss a sum, large enough to move every weight
-# Two geometries: the paper's (conv1_1 padded by 100, a 7x7 fc6) and the course's small one, both narrow.
-NETS = {
-    "fcn8s-vgg16": (dict(widths=(4, 4, 8, 8, 8), fc_channels=16),
-                    dict(variant="8s", widths=(4, 4, 8, 8, 8), fc_channels=16)),
-    "fcn8s": (dict(widths=(4, 4, 8, 8, 8), fc_channels=16, convs_per_block=2),
-              dict(variant="8s", widths=(4, 4, 8, 8, 8), fc_channels=16, convs_per_block=(2,) * 5, conv1_padding=1,
-                   fc6_kernel=3, fc6_padding=1, crops="small")),
-}
+# Two geometries, both narrow: the paper's (conv1_1 padded by 100, a 7x7 fc6) and the course's small one.
+NETS = {"fcn8s-vgg16": dict(widths=(4, 4, 8, 8, 8), fc_channels=16),
+        "fcn8s": dict(widths=(4, 4, 8, 8, 8), fc_channels=16, convs_per_block=2, fc6_kernel=3)}
 
 
 def write_voc(root, sizes=SIZES, classes=21, seed=0):
@@ -61,9 +56,9 @@ def start_checkpoint(path, name, config):
     return state
 
 
-def pytorch_fcn_steps(state, torch_config, batches, lr, momentum, weight_decay):
+def pytorch_fcn_steps(state, name, config, batches, lr, momentum, weight_decay):
     """The weights after each step of pytorch-fcn's trainer (train_fcn8s.py and torchfcn/trainer.py)."""
-    model = TorchFCN(**torch_config).eval()      # eval: no dropout, as ours trains with dropout 0
+    model = torch_fcn(name, 21, **config).eval()      # eval: no dropout, as ours trains with dropout 0
     model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]   # the ConvTranspose2d in no group
     optim = torch.optim.SGD([{"params": [m.weight for m in convs]},
@@ -99,7 +94,7 @@ def paper_data(tmp_path, layout):
 @pytest.mark.parametrize("layout", ["voc", "sbd"])
 @pytest.mark.parametrize("name", sorted(NETS))
 def test_each_iteration_equals_pytorch_fcns_trainer(tmp_path, name, layout, device):
-    config, torch_config = NETS[name]
+    config = NETS[name]
     data, val_data, val_split = paper_data(tmp_path, layout)
     start = start_checkpoint(tmp_path / "start.npz", name, config)
     dataset = make_dataset(str(data), "train", None, None)
@@ -108,7 +103,7 @@ def test_each_iteration_equals_pytorch_fcns_trainer(tmp_path, name, layout, devi
     loader.set_epoch(1)
     batches = list(loader)[:STEPS]
     assert len({b[1].shape for b in batches}) == STEPS      # each step an image of its own size
-    expected = pytorch_fcn_steps(start, torch_config, batches, LR, PAPER["momentum"], PAPER["weight_decay"])
+    expected = pytorch_fcn_steps(start, name, config, batches, LR, PAPER["momentum"], PAPER["weight_decay"])
 
     for steps in range(1, STEPS + 1):
         out = tmp_path / f"run{steps}"

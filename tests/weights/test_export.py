@@ -4,14 +4,13 @@ import os
 import numpy as np
 import pytest
 
+from fcn_scratch.bench.torch_reference import torch_fcn
 from fcn_scratch.checkpoint import save_checkpoint
 from fcn_scratch.cli import main
 from fcn_scratch.data import TORCHVISION_IMAGENET, Preprocessing
-from fcn_scratch.models import build
+from fcn_scratch.models import REFERENCE, build
 from fcn_scratch.weights import export, import_weights, open_weights
 from tests.weights.synthetic import SMALL, classifier_state, torch_or_skip, write
-
-VARIANTS = {"fcn32s-vgg16": "32s", "fcn16s-vgg16": "16s", "fcn8s-vgg16": "8s", "fcn8s-atonce-vgg16": "8s-atonce"}
 
 
 def random_checkpoint(path, model_name="fcn8s-vgg16", seed=0, meta=None, **config):
@@ -29,32 +28,39 @@ def load_torch_state(path):
         return {name: torch.from_numpy(weights.read(name)) for name in weights.shapes}
 
 
-@pytest.mark.parametrize("model_name", list(VARIANTS))
+def torch_logits(module, x):
+    """A PyTorch module's output on the NumPy batch ``x``, without gradients, as a NumPy array."""
+    import torch
+    with torch.no_grad():
+        return module(torch.from_numpy(x)).numpy()
+
+
+@pytest.mark.parametrize("model_name", sorted(REFERENCE))
 @pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
 def test_the_export_loads_strictly_into_pytorch_fcns_module_and_computes_the_same(tmp_path, model_name, suffix):
-    torch = torch_or_skip()
-    from tests.torch_fcn import TorchFCN
+    torch_or_skip()
     path, model = random_checkpoint(tmp_path / "m.npz", model_name)
     export(path, tmp_path / f"exported{suffix}")
-    reference = TorchFCN(VARIANTS[model_name], 5, **SMALL).eval()
+    reference = torch_fcn(model_name, 5, **SMALL).eval()
     reference.load_state_dict(load_torch_state(tmp_path / f"exported{suffix}"), strict=True)
     x = np.random.default_rng(1).standard_normal((2, 3, 37, 45)).astype(np.float32)
-    with torch.no_grad():
-        expected = reference(torch.from_numpy(x)).numpy()
+    expected = torch_logits(reference, x)
     got = model(x)
     assert got.shape == expected.shape == (2, 5, 37, 45)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
 
 
-def test_a_small_model_loads_strictly_into_the_pytorch_module_of_its_sizes(tmp_path):
+def test_a_small_model_loads_strictly_into_the_pytorch_module_of_its_sizes_and_computes_the_same(tmp_path):
     torch_or_skip()
-    from tests.torch_fcn import TorchFCN
-    path, _ = random_checkpoint(tmp_path / "m.npz", "fcn32s", widths=(4, 4, 8, 8, 8), convs_per_block=2,
-                                fc_channels=16)
+    small = dict(widths=(4, 4, 8, 8, 8), convs_per_block=2, fc_channels=16, fc6_kernel=3)
+    path, model = random_checkpoint(tmp_path / "m.npz", "fcn32s", **small)
     export(path, tmp_path / "m.safetensors")
-    reference = TorchFCN("32s", 5, widths=(4, 4, 8, 8, 8), convs_per_block=(2,) * 5, fc_channels=16,
-                         conv1_padding=1, fc6_kernel=3, fc6_padding=1)
+    reference = torch_fcn("fcn32s", 5, **small).eval()
     reference.load_state_dict(load_torch_state(tmp_path / "m.safetensors"), strict=True)
+    x = np.random.default_rng(1).standard_normal((1, 3, 29, 35)).astype(np.float32)
+    expected = torch_logits(reference, x)
+    assert np.abs(expected).max() > 1e-3
+    np.testing.assert_allclose(model(x), expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
 
 
 def test_arrays_are_float32_contiguous_with_pytorchs_names_and_layouts(tmp_path):
