@@ -15,11 +15,7 @@ crash mid-save leaves the previous checkpoint.
 import contextlib
 import errno
 import json
-import lzma
 import shutil
-import tokenize
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from pathlib import Path
@@ -28,20 +24,12 @@ import numpy as np
 
 from . import backend
 from .errors import InputError
-from .files import save_npz, write_atomically
+from .files import write_atomically
 from .functional import no_init
 from .models import build, check_config
+from .npz import load_npz, npz_array, save_npz
 
 FORMAT = "fcn-scratch-checkpoint"
-# What np.load raises for a file that is no .npz, or one cut short: BadZipFile; EOFError (an empty file);
-# ValueError (bytes it takes for a pickle, which allow_pickle=False refuses; a lone .npy it cannot read);
-# tokenize's TokenError (an old-style .npy header NumPy's parser cannot read). An OSError there comes from
-# the file system, not from the file's bytes, and stays one.
-NOT_NPZ = (zipfile.BadZipFile, EOFError, ValueError, tokenize.TokenError)
-# ...and what reading an array of one raises: its bytes altered (CRC, zlib, bz2's OSError, lzma), its offset
-# outside the file (OSError), a member zipfile cannot read (RuntimeError: encrypted; NotImplementedError, one
-# too: compressed by a method it lacks).
-DAMAGED_ARRAY = NOT_NPZ + (zlib.error, lzma.LZMAError, OSError, RuntimeError)
 # Files of weights that are no checkpoint, by suffix: import-weights makes a checkpoint of them.
 WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".tar")
 # Parameters written under an earlier name: FCN-32s's final upsampling took pytorch-fcn's name, "upscore".
@@ -150,30 +138,6 @@ def _open(path):
         raise InputError(f"{path} holds weights, not an fcn-scratch checkpoint; {import_hint(path)}")
     with load_npz(path, _unreadable) as archive:
         yield archive
-
-
-def load_npz(path, unreadable):
-    """``np.load`` of an .npz of named arrays (a context manager, as NumPy's); a file that is none is
-    ``unreadable(path, reason)``, the InputError raised."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except NOT_NPZ as exc:
-        raise unreadable(path, exc) from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise unreadable(path, "it holds a single array, not named ones")
-    return archive
-
-
-def npz_array(path, archive, key, unreadable):
-    """The array ``key`` of an open .npz; a member cut short, damaged or not an array is
-    ``unreadable(path, reason)``, the InputError raised."""
-    try:
-        value = archive[key]
-    except DAMAGED_ARRAY as exc:
-        raise unreadable(path, exc) from None
-    if not isinstance(value, np.ndarray):           # NumPy hands over a member that is no .npy as its bytes
-        raise unreadable(path, f"its member {key!r} is not a .npy array")
-    return value
 
 
 def _array(path, archive, key):

@@ -10,8 +10,6 @@ import os
 import secrets
 from pathlib import Path
 
-import numpy as np
-
 from .errors import InputError
 
 
@@ -76,10 +74,3 @@ def _temporary(path):
     mode = os.fstat(fd).st_mode & 0o777
     os.close(fd)
     return tmp, mode
-
-
-def save_npz(path, arrays):
-    """``np.savez`` of ``{name: array}`` into the file ``path`` itself (given a name, np.savez would add
-    ".npz" to it)."""
-    with open(path, "wb") as f:
-        np.savez(f, **arrays)

@@ -5,7 +5,8 @@ import stat
 import numpy as np
 import pytest
 
-from fcn_scratch.files import check_writable, refuse_overwrite, save_npz, temporary_files, write_atomically
+from fcn_scratch.files import check_writable, refuse_overwrite, temporary_files, write_atomically
+from fcn_scratch.npz import save_npz
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path):

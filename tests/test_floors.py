@@ -8,7 +8,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "fcn_scratch"
 # Lowest first. A unit is a top-level module or sub-package of fcn_scratch.
 FLOORS = [
     {"errors"},
-    {"backend", "labels", "argtypes", "grad_mode", "files"},
+    {"backend", "labels", "argtypes", "grad_mode", "files", "npz"},
     {"data", "metrics"},
     {"viz"},
     {"functional"},

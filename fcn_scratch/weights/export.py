@@ -13,7 +13,8 @@ import numpy as np
 from ..checkpoint import check_finite
 from ..data import Preprocessing
 from ..errors import InputError
-from ..files import check_writable, refuse_overwrite, save_npz, write_atomically
+from ..files import check_writable, refuse_overwrite, write_atomically
+from ..npz import save_npz
 from .read import ABOUT_KEY, open_weights
 
 FORMATS = (".safetensors", ".npz")

@@ -23,8 +23,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..checkpoint import DAMAGED_ARRAY, load_npz, npz_array, parse_header
+from ..checkpoint import parse_header
 from ..errors import InputError
+from ..npz import DAMAGED_ARRAY, load_npz, npz_array
 
 # The safetensors metadata entry in which an fcn-scratch export describes its model (JSON).
 ABOUT_KEY = "fcn-scratch"
