@@ -1,4 +1,6 @@
 """Helpers shared by the tests."""
+import sys
+
 import numpy as np
 from PIL import Image
 
@@ -13,6 +15,17 @@ def on(device, *arrays):
 
 def host(array):
     return backend.to_host(array)
+
+
+def cupy_without_a_gpu():
+    """A CuPy module whose runtime finds no device, as CuPy on a machine without a GPU (for sys.modules)."""
+    def no_device():
+        raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
+    cupy = type(sys)("cupy")
+    cupy.cuda = type(sys)("cupy.cuda")
+    cupy.cuda.runtime = type(sys)("cupy.cuda.runtime")
+    cupy.cuda.runtime.getDeviceCount = no_device
+    return cupy
 
 
 def write_sbd_folder(root, sizes, train=None, val=(), classes=21, seed=0):

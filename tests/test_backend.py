@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from fcn_scratch import backend
+from tests.helpers import cupy_without_a_gpu
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "fcn_scratch"
 ARRAY_CODE = ["layers", "models", "optim", "functional", "gradcheck.py"]
@@ -33,15 +34,7 @@ def test_cuda_without_cupy_says_how_to_fix(monkeypatch):
 
 
 def test_cuda_with_cupy_but_no_gpu(monkeypatch):
-    class FakeRuntime:
-        @staticmethod
-        def getDeviceCount():
-            raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
-
-    fake = type(sys)("cupy")
-    fake.cuda = type(sys)("cupy.cuda")
-    fake.cuda.runtime = FakeRuntime
-    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setitem(sys.modules, "cupy", cupy_without_a_gpu())
     with pytest.raises(backend.BackendError, match="CuPy is installed but no usable GPU.*no CUDA-capable"):
         backend.xp_for("cuda")
 

@@ -10,6 +10,7 @@ from PIL import Image
 
 from fcn_scratch.cli import main
 from tests.data.test_voc import write_voc
+from tests.helpers import cupy_without_a_gpu
 
 TINY = ["--widths", "4", "8", "8", "8", "8", "--convs-per-block", "1", "--fc-channels", "16", "--dropout", "0"]
 
@@ -137,10 +138,15 @@ def test_learning_the_last_upsampling_while_freezing_them_all_is_one_line(capsys
     assert "--freeze-upsampling keeps" in err and len(err.strip().splitlines()) == 1
 
 
-def test_cuda_without_cupy_is_a_clear_error(capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "cupy", None)
+@pytest.mark.parametrize("cupy,message", [
+    (None, "device 'cuda' needs CuPy, which is not installed"),
+    (cupy_without_a_gpu(), "CuPy is installed but no usable GPU was found (cudaErrorNoDevice"),
+])
+def test_no_usable_gpu_is_the_user_s_one_line_error(capsys, monkeypatch, cupy, message):
+    monkeypatch.setitem(sys.modules, "cupy", cupy)
     assert main(["train", "--device", "cuda", "--epochs", "1"]) == 2
-    assert "cuda" in capsys.readouterr().err.lower()
+    err = capsys.readouterr().err
+    assert err.startswith(f"fcn-scratch train: error: {message}") and len(err.strip().splitlines()) == 1
 
 
 def test_bench_passes_its_options_through(capsys):

@@ -32,10 +32,6 @@ def test_checks_of_what_a_user_gives_raise_input_error(check, message):
     assert isinstance(info.value, ValueError)          # code that catches ValueError still catches it
 
 
-def test_no_usable_device_is_an_input_error():
-    assert issubclass(backend.BackendError, InputError)
-
-
 def test_the_package_raises_no_bare_value_error():
     """Every ValueError the package raises on purpose is an InputError; the one exception is the bench's
     comparison of our parameters with PyTorch's, where a difference is a bug of the bench."""

@@ -4,7 +4,6 @@ import threading
 import numpy as np
 import pytest
 
-import fcn_scratch
 from fcn_scratch import grad_mode, no_grad
 from fcn_scratch.layers import Conv2d, Layer
 from fcn_scratch.models import build
@@ -34,10 +33,6 @@ def small_fcn8s(seed=0):
         if not value.any():
             value[...] = rng.standard_normal(value.shape) * 0.1
     return model
-
-
-def test_the_public_name_is_the_module_s():
-    assert fcn_scratch.no_grad is grad_mode.no_grad
 
 
 def test_grad_is_enabled_outside_and_disabled_inside():
