@@ -6,12 +6,13 @@ from fcn_scratch import viz
 
 
 def _capture(monkeypatch):
-    saved = {}
+    """``{"fig": the figure}`` of the next plot, kept as it is saved."""
+    saved, savefig = {}, Figure.savefig
 
-    def keep(fig, path):
+    def keep(fig, path, **kwargs):
         saved["fig"] = fig
-        return path
-    monkeypatch.setattr(viz, "_save", keep)
+        return savefig(fig, path, **kwargs)
+    monkeypatch.setattr(Figure, "savefig", keep)
     return saved
 
 

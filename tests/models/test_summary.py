@@ -3,7 +3,7 @@ come off again; the model's mode is kept and the layers keep no shape of their o
 import numpy as np
 import pytest
 
-from fcn_scratch.layers import Conv2d, MaxPool2d
+from fcn_scratch.layers import Conv2d, Layer, MaxPool2d
 from fcn_scratch.models import Model, build, output_shapes, recording_output_shapes
 
 TINY = dict(widths=(2, 3, 3, 4, 4), convs_per_block=1, fc_channels=4, dropout=0.5)
@@ -13,8 +13,26 @@ def tiny_fcn8s():
     return build("fcn8s", num_classes=3, rng=np.random.default_rng(0), **TINY)
 
 
-def no_hooks_left(model):
-    return all(not layer._forward_hooks for layer in model.layers.values())
+@pytest.fixture
+def hook_calls(monkeypatch):
+    """``[count]`` of the calls of every forward hook registered from now on (summary's too), seen through the
+    public ``register_forward_hook``: a pass that adds none left no hook on."""
+    calls, register = [0], Layer.register_forward_hook
+
+    def counted(layer, hook):
+        def call(*args):
+            calls[0] += 1
+            return hook(*args)
+        return register(layer, call)
+    monkeypatch.setattr(Layer, "register_forward_hook", counted)
+    return calls
+
+
+def hooks_run(model, calls, shape=(1, 3, 20, 20)):
+    """How many hooks one forward pass on zeros calls."""
+    before = calls[0]
+    model(np.zeros(shape, np.float32))
+    return calls[0] - before
 
 
 class PoolThenConv(Model):
@@ -30,7 +48,7 @@ class PoolThenConv(Model):
         return self.conv(y)
 
 
-def test_fcn8s_on_an_odd_size_every_layer_in_the_order_it_runs():
+def test_fcn8s_on_an_odd_size_every_layer_in_the_order_it_runs(hook_calls):
     model = tiny_fcn8s()
     shapes = output_shapes(model, (2, 3, 45, 38))
     assert set(shapes) == set(model.layers)
@@ -45,7 +63,7 @@ def test_fcn8s_on_an_odd_size_every_layer_in_the_order_it_runs():
                 "crop_upscore8": (2, 3, 45, 38)}
     assert {name: shapes[name] for name in expected} == expected
     assert output_shapes(model, (3, 45, 38))["crop_upscore8"] == (1, 3, 45, 38)
-    assert no_hooks_left(model)
+    assert hook_calls[0] == 2 * len(shapes) and hooks_run(model, hook_calls) == 0
 
 
 def test_a_layer_that_returns_a_tuple_gives_its_first_elements_shape():
@@ -53,38 +71,39 @@ def test_a_layer_that_returns_a_tuple_gives_its_first_elements_shape():
     assert shapes == {"pool": (1, 2, 3, 4), "conv": (1, 5, 3, 4)}
 
 
-def test_recording_fills_while_the_block_runs_and_every_pass_counts():
+def test_recording_fills_while_the_block_runs_and_every_pass_counts(hook_calls):
     model = PoolThenConv()
     with recording_output_shapes(model) as shapes:
-        assert shapes == {} and all(len(layer._forward_hooks) == 1 for layer in model.layers.values())
-        model(np.zeros((1, 2, 8, 8), np.float32))
+        assert shapes == {}
+        assert hooks_run(model, hook_calls, (1, 2, 8, 8)) == 2          # one hook on each layer
         assert shapes["pool"] == (1, 2, 4, 4)
         model(np.zeros((3, 2, 6, 10), np.float32))
         assert shapes == {"pool": (3, 2, 3, 5), "conv": (3, 5, 3, 5)}
-    assert no_hooks_left(model)
+    assert hooks_run(model, hook_calls, (1, 2, 8, 8)) == 0
     model(np.zeros((1, 2, 2, 2), np.float32))
     assert shapes["pool"] == (3, 2, 3, 5)                  # the block is over: nothing notes this pass
 
 
-def test_the_hooks_come_off_when_the_forward_raises():
+def test_the_hooks_come_off_when_the_forward_raises(hook_calls):
     model = tiny_fcn8s()
     with pytest.raises(ValueError, match="expects 3 input channels"):
         with recording_output_shapes(model):
             model(np.zeros((1, 4, 20, 20), np.float32))
-    assert no_hooks_left(model)
+    assert hooks_run(model, hook_calls) == 0
     with pytest.raises(ValueError, match="expects 3 input channels"):
         output_shapes(model, (4, 20, 20))
-    assert no_hooks_left(model)
+    assert hooks_run(model, hook_calls) == 0
 
 
-def test_only_its_own_hooks_come_off():
+def test_only_its_own_hooks_come_off(hook_calls):
     model = tiny_fcn8s()
     seen = []
     handle = model.pool3.register_forward_hook(lambda layer, args, out: seen.append(out.shape))
     output_shapes(model, (3, 20, 20))
-    assert model.pool3._forward_hooks and seen == [(1, 3, 3, 3)]
+    assert seen == [(1, 3, 3, 3)]
+    assert hooks_run(model, hook_calls) == 1 and seen == [(1, 3, 3, 3)] * 2       # the user's hook stays on
     handle.remove()
-    assert no_hooks_left(model)
+    assert hooks_run(model, hook_calls) == 0
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -110,7 +129,7 @@ def test_layers_keep_no_output_shape():
     assert not any(hasattr(layer, "output_shape") for layer in model.layers.values())
 
 
-def test_summary_reads_the_same_shapes():
+def test_summary_reads_the_same_shapes(hook_calls):
     model = tiny_fcn8s()
     text = model.summary((2, 3, 45, 38))
     lines = text.splitlines()
@@ -119,4 +138,4 @@ def test_summary_reads_the_same_shapes():
     for name, shape in output_shapes(model, (2, 3, 45, 38)).items():
         row = next(line for line in lines if line.split()[0] == name)
         assert str(shape) in row
-    assert no_hooks_left(model)
+    assert hooks_run(model, hook_calls) == 0
