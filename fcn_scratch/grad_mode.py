@@ -3,9 +3,8 @@
 Training needs every layer's cache (a convolution's column matrix, a pooling's
 arg-max); predicting does not, and on a photo those caches are most of the
 memory. Inside ``with no_grad():`` a layer drops its cache as soon as its
-forward returns, and the fast routes may take ones that never build a whole
-column matrix (:mod:`fcn_scratch.fast.bands`). ``backward`` after such a
-forward raises, as it does after no forward at all.
+forward returns. ``backward`` after such a forward raises, as it does after
+no forward at all.
 """
 import contextlib
 import threading

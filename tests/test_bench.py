@@ -25,9 +25,9 @@ def test_quick_bench_prints_a_table_and_writes_json(tmp_path, capsys):
     conv = next(row for row in result["layers"] if row["layer"] == "conv1_1")
     assert conv["gflop"] > 0 and conv["gemm_ms"] > 0
     from fcn_scratch import fast
-    rows = [row for table in result["tricks"].values() for row in table["rows"]]
+    rows = result["tricks"]["rows"]
     assert sorted(row["trick"] for row in rows) == sorted(fast.TRICKS) and all(row["ms"] > 0 for row in rows)
-    assert "What each inference-only trick buys (forward under no_grad(), ms" in out
+    assert "What each trick buys (training step, ms" in out
 
 
 def test_table_without_pytorch():
@@ -63,97 +63,52 @@ def test_step_products_are_the_formulas_of_a_real_step(on):
     assert forward["conv2_1"] == [(((8, 72), np.float32, False), ((2, 72, 32 * 32), np.float32, False))]
 
 
-def test_trick_tables_have_a_row_per_trick_each_where_it_runs():
-    """Every trick has one row, in the table of the workload it runs in: the training step's, or for the
-    inference-only ones the prediction's; printed and in the JSON alike. The layer table has a row per
-    convolution, transposed convolution and pooling of the quick FCN-8s."""
+def test_the_trick_table_has_a_row_per_trick():
+    """Every trick has one row, timed on the training step; printed and in the JSON alike. The layer table
+    has a row per convolution, transposed convolution and pooling of the quick FCN-8s."""
     from fcn_scratch import fast
-    from fcn_scratch.bench.tricks import INFERENCE_ONLY
     result = run(quick=True, repeats=1)
-    tricks = result["tricks"]
-    assert sorted(tricks) == ["inference", "training"]
-    training = [row["trick"] for row in tricks["training"]["rows"]]
-    inference = [row["trick"] for row in tricks["inference"]["rows"]]
-    assert len(training) + len(inference) == len(fast.TRICKS)
-    assert sorted(training + inference) == sorted(fast.TRICKS)
-    assert inference == list(INFERENCE_ONLY) == ["bands"]
-    assert tricks["training"]["workload"] == "training step"
-    assert tricks["inference"]["workload"] == "forward under no_grad()"
-    for table in tricks.values():
-        assert table["all_on_ms"] > 0 and table["all_off_ms"] > 0
-        assert all(row["ms"] > 0 and row["saves_ms"] == pytest.approx(row["ms"] - table["all_on_ms"])
-                   for row in table["rows"])
+    table = result["tricks"]
+    assert table["workload"] == "training step"
+    assert sorted(row["trick"] for row in table["rows"]) == sorted(fast.TRICKS)
+    assert table["all_on_ms"] > 0 and table["all_off_ms"] > 0
+    assert all(row["ms"] > 0 and row["saves_ms"] == pytest.approx(row["ms"] - table["all_on_ms"])
+               for row in table["rows"])
     lines = format_table(result).splitlines()
-    training_title = lines.index("What each trick buys (training step, ms; each row turns that trick off alone):")
-    inference_title = lines.index("What each inference-only trick buys (forward under no_grad(), ms; each row turns "
-                                  "that trick off alone):")
+    title = lines.index("What each trick buys (training step, ms; each row turns that trick off alone):")
     for name in fast.TRICKS:
         rows = [k for k, line in enumerate(lines) if line.startswith(name + " ")]
-        assert len(rows) == 1, (name, rows)
-        assert (rows[0] > inference_title) == (name in INFERENCE_ONLY) and rows[0] > training_title
-    assert sum(line.startswith("all off (textbook)") for line in lines) == 2
+        assert len(rows) == 1 and rows[0] > title, (name, rows)
+    assert sum(line.startswith("all off (textbook)") for line in lines) == 1
     layers = [row["layer"] for row in result["layers"]]
     assert len(layers) == 18        # conv1_1..conv5_1, pool1..pool5, fc6, fc7, three score layers, three upsamplings
     assert {"conv1_1", "pool5", "fc7", "score_pool3", "upscore2", "upscore8"} <= set(layers)
     assert all(row["textbook_forward_ms"] > 0 for row in result["layers"])
 
 
-def test_each_trick_is_timed_off_alone_in_its_workload_in_the_same_turns():
-    """A step and a prediction that note which tricks are off at each call (the prediction 20 ms slower
-    without bands): each training trick is turned off alone on the step, each inference-only one on the
-    prediction, both beside all on and all off, the two workloads in the same turns."""
+def test_each_trick_is_timed_off_alone_in_the_same_turns():
+    """A step that notes which tricks are off at each call (20 ms slower without phases): each trick is
+    turned off alone, beside all on and all off, in the same turns."""
     import time
 
     from fcn_scratch import fast
-    from fcn_scratch.bench.tricks import INFERENCE_ONLY, trick_table
+    from fcn_scratch.bench.tricks import trick_table
 
     calls = []
 
     def step():
-        calls.append(("step", tuple(fast.tricks_off())))
-
-    def predict():
-        calls.append(("predict", tuple(fast.tricks_off())))
-        if not fast.is_on("bands"):
+        calls.append(tuple(fast.tricks_off()))
+        if not fast.is_on("phases"):
             time.sleep(0.02)
-    tables = trick_table(step, predict, "cpu", 1)
-    everything = tuple(sorted(fast.TRICKS))
-    training = sorted(set(fast.TRICKS) - set(INFERENCE_ONLY))
-    expected = ([("step", ())] + [("step", (name,)) for name in training] + [("step", everything)]
-                + [("predict", ()), ("predict", ("bands",)), ("predict", everything)])
+    table = trick_table(step, "cpu", 1)
+    names = sorted(fast.TRICKS)
+    expected = [()] + [(name,) for name in names] + [tuple(names)]
     # three turns, each a warm-up and one timed call of every contestant in order
     assert calls == [call for call in expected for _ in range(2)] * 3
-    assert [row["trick"] for row in tables["training"]["rows"]] == training
-    bands = tables["inference"]["rows"]
-    assert [row["trick"] for row in bands] == ["bands"]
-    assert bands[0]["ms"] >= 20 and bands[0]["saves_ms"] > 15 and tables["inference"]["all_off_ms"] >= 20
-    assert tables["inference"]["all_on_ms"] < 5
-
-
-def test_the_prediction_takes_the_bands_and_the_step_does_not(monkeypatch):
-    """The bench's prediction runs in eval mode under no_grad(), where a convolution takes the bands (here
-    every one, their columns all above a BAND_BYTES of 1), and leaves the model training; the step never
-    does, and with the trick off neither does the prediction."""
-    from fcn_scratch import fast
-    from fcn_scratch.bench.workload import QUICK, our_setup, prediction
-    from fcn_scratch.fast import bands
-    from fcn_scratch.layers import Conv2d
-
-    model, x, step = our_setup(QUICK, "cpu")
-    monkeypatch.setattr(bands, "BAND_BYTES", 1)
-    taken, original = [], bands.conv2d_forward_in_bands
-    monkeypatch.setattr(bands, "conv2d_forward_in_bands",
-                        lambda *args: (taken.append(model.training), original(*args))[1])
-    step()
-    assert taken == []
-    predict = prediction(model, x)
-    predict()
-    convolutions = sum(isinstance(layer, Conv2d) for layer in model.layers.values())
-    assert convolutions == 10 and taken == [False] * convolutions
-    assert model.training
-    with fast.enabled(False, "bands"):
-        predict()
-    assert len(taken) == convolutions
+    rows = {row["trick"]: row for row in table["rows"]}
+    assert list(rows) == names
+    assert rows["phases"]["ms"] >= 20 and rows["phases"]["saves_ms"] > 15 and table["all_off_ms"] >= 20
+    assert table["all_on_ms"] < 5 and rows["threads"]["ms"] < 5
 
 
 def test_configuration_can_be_resized(tmp_path, capsys):

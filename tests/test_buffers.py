@@ -43,8 +43,14 @@ def test_an_owner_on_another_device_gets_a_new_array_and_lets_the_old_one_go():
     assert np.shares_memory(moved, buffers.kept(owner, "cols", (2,), np.float32, OtherDevice))
 
 
-def test_shared_array_is_one_for_all():
-    assert np.shares_memory(buffers.shared((3, 3), np.float32, np), buffers.shared((2,), np.float64, np))
+def test_work_arrays_are_one_per_name_until_released():
+    work = buffers.WorkArrays()
+    first = work.get("a", (3, 3), np.float32, np)
+    assert np.shares_memory(first, work.get("a", (2,), np.float64, np))
+    assert not np.shares_memory(first, work.get("b", (3, 3), np.float32, np))
+    assert work.nbytes == 2 * 36
+    work.release()
+    assert work.nbytes == 0 and not np.shares_memory(first, work.get("a", (3, 3), np.float32, np))
 
 
 def test_samples_per_chunk():

@@ -18,8 +18,7 @@ One job per file: :mod:`.timing` (turns and medians), :mod:`.workload` (the mode
 our training step and prediction), :mod:`.torch_reference` (the same nets in PyTorch, which the
 tests hold ours to too), :mod:`.memory` (peak step memory), :mod:`.products` (the matrix products
 of one step's formulas, replayed alone: the floor of this design on the machine), :mod:`.layers`
-(each layer alone), :mod:`.tricks` (the step, or for the tricks only a prediction takes the
-prediction, with each trick off), :mod:`.real_size` (the paper's net on a photo-sized image) and
+(each layer alone), :mod:`.tricks` (the step with each trick off), :mod:`.real_size` (the paper's net on a photo-sized image) and
 :mod:`.real_step` (its training step, each side in a fresh process), :mod:`.report` (the printed
 tables); ``__main__`` is the command line.
 

@@ -29,7 +29,7 @@ def training_step_child(framework, cfg, steps):
     else:
         from .. import fast
         from .workload import real_training_step
-        step, threads = real_training_step(cfg), fast.THREADS
+        step, threads = real_training_step(cfg), fast.config().threads
     build_peak, base = rss_kb("VmHWM"), rss_kb("VmRSS")
     reset_peak()
     phases = [step() for _ in range(steps)]

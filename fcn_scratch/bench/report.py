@@ -33,9 +33,10 @@ def step_lines(r):
     return lines
 
 
-def _trick_rows(title, table):
+def trick_lines(table):
+    """What each trick buys: the training step without it alone, against all on and all off."""
     on, off = table["all_on_ms"], table["all_off_ms"]
-    lines = [f"{title} ({table['workload']}, ms; each row turns that trick off alone):",
+    lines = [f"What each trick buys ({table['workload']}, ms; each row turns that trick off alone):",
              f"{'trick':<18}{'ms':>9}{'saves ms':>10}  what it does"]
     for row in sorted(table["rows"], key=lambda row: -row["saves_ms"]):
         lines.append(f"{row['trick']:<18}{row['ms']:>9.1f}{row['saves_ms']:>+10.1f}  {row['what']}")
@@ -43,12 +44,6 @@ def _trick_rows(title, table):
     lines.append(f"{'all off (textbook)':<18}{off:>9.1f}{off - on:>+10.1f}  ({off / on:.2f}x the time with them)")
     return lines
 
-
-def trick_lines(tricks):
-    """What each trick buys where it runs: the training step without it alone, or, for the tricks that only
-    a prediction takes, the forward under no_grad() without it; each against its own all on and all off."""
-    return (_trick_rows("What each trick buys", tricks["training"]) + [""]
-            + _trick_rows("What each inference-only trick buys", tricks["inference"]))
 
 
 def layer_lines(rows, step_ms):

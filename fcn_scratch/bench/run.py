@@ -54,7 +54,7 @@ def step_times(model, x, step, cfg, device, repeats):
 def machine_info(device):
     """What a result was measured on, and when: date, device, CPU, NumPy, its BLAS, our threads."""
     return {"date": time.strftime("%Y-%m-%d"), "device": device, "machine": f"{cpu_model()}, {os.cpu_count()} cores",
-            "numpy": np.__version__, "blas": blas_info(), "threads": fast.THREADS,
+            "numpy": np.__version__, "blas": blas_info(), "threads": fast.config().threads,
             "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
 
 
@@ -87,6 +87,6 @@ def run(quick=False, device="cpu", repeats=None, **overrides):
     ours, theirs = step_times(model, x, step, cfg, device, repeats)
     return {
         **machine_info(device), "config": {**cfg, "widths": list(cfg["widths"])},
-        "ours": ours, "torch": theirs, "tricks": trick_table(step, prediction(model, x), device, repeats),
+        "ours": ours, "torch": theirs, "tricks": trick_table(step, device, repeats),
         "layers": layers, "naive": naive_vs_im2col(device, repeats),
     }

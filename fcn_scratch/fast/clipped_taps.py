@@ -15,7 +15,7 @@ Why the numbers are the same: they fill the same matrices entry for entry
 are equal bit for bit; ``tests/fast/test_clipped_taps.py`` holds them to it.
 """
 from ..functional import col2im, conv_output_size, im2col
-from .switch import is_on
+from .config import is_on
 
 
 def column_shape(x_shape, kernel_size, stride, padding):

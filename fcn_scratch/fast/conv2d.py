@@ -11,19 +11,14 @@ piece by piece, each piece by its trick where that trick's switch is on and
 applies, and by the definition otherwise:
 
 - where a stride-1 convolution's column matrix would be larger than its weight and either one image
-  (fewer samples than threads) or too large to keep, and the layer does not read an image, no column
-  matrix at all: sums of products on shifted views of the padded input, which is all it keeps, and
-  likewise in backward (:mod:`.shifted_taps`);
-- else the forward in bands of output rows inside ``no_grad()`` (:mod:`.bands`),
-  else sample by sample (the rows of its products shared by the threads where the batch is one
-  sample): the columns filled by flat shifts (:mod:`.flat_shifts`)
-  or by clipped slices (:mod:`.clipped_taps`), into the layer's kept work array
-  (:mod:`.kept_buffers`), or into the shared one when the layer reads an image
-  and fills them again in backward (:mod:`.rebuilt_columns`);
+  (fewer samples than threads) or too large to keep, no column matrix at all: sums of products on
+  shifted views of the padded input, which is all it keeps, and likewise in backward (:mod:`.shifted_taps`);
+- else sample by sample (the rows of its products shared by the threads where the batch is one sample):
+  the columns filled by flat shifts (:mod:`.flat_shifts`) or by clipped slices (:mod:`.clipped_taps`)
+  into the layer's kept work array (:mod:`.kept_buffers`);
 - the weight gradient's per-sample products tall first (:mod:`.tall_first`);
-- the input gradient as a convolution of dy with the flipped kernel
-  (:mod:`.flipped_kernel`), else the product ``W_col.T @ dy`` and col2im, a
-  chunk of samples at a time in the shared work array (:mod:`.kept_buffers`);
+- the input gradient as the product ``W_col.T @ dy`` and col2im, a chunk of samples at a time in the
+  shared work array (:mod:`.kept_buffers`);
 - every part of it split over threads (:mod:`.threads`).
 
 Why the numbers are the same: each piece is held by its own test to the
@@ -32,52 +27,43 @@ route to the layer's textbook route with each trick on and off.
 """
 from ..backend import get_array_module
 from ..functional import add_bias, matmul
-from . import bands, flipped_kernel, rebuilt_columns, shifted_taps, tall_first, threads
+from . import shifted_taps, tall_first, threads
 from .flat_shifts import fill_columns
 from .clipped_taps import col2im_into, column_shape
 from .kept_buffers import in_chunks, shared_work_array, work_array
-from .switch import is_on
+from .config import is_on
 
-# The tricks of this route that apply to any convolution the layer can be given (bands: only inside no_grad).
-_ANY_CONVOLUTION = ("shifted_taps", "kept_buffers", "flat_shifts", "rebuilt_columns", "tall_first", "flipped_kernel")
+# The tricks of this route, each of which applies to any convolution the layer can be given.
+_ANY_CONVOLUTION = ("shifted_taps", "clipped_taps", "kept_buffers", "flat_shifts", "tall_first")
 
 
 def conv_applies(layer, x):
     """The named condition for this route: a trick of it applies to ``layer`` (a Conv2d) on x."""
-    weight = layer.params["weight"]
-    return (any(is_on(name) for name in _ANY_CONVOLUTION) or threads.applies(x)
-            or bands.applies(x, weight, layer.stride, layer.padding))
+    return any(is_on(name) for name in _ANY_CONVOLUTION) or threads.applies(x)
 
 
 def conv2d_forward(x, weight, bias, stride, padding, owner):
     """``(y, saved)``: y = W_col @ im2col(x)[n] + b (N, C_out, H_out*W_out) for x (N, C_in, H, W), weight
-    (C_out, C_in, kh, kw) and bias (C_out,) or None; ``saved``, what :func:`conv2d_backward` reads (None
-    in bands, where none follows). ``owner`` (the layer) owns the kept column matrix. Each part adds the
-    bias to its own output, while that is still in the cache."""
-    # an image's columns (C_in <= 3) are cheap to fill again: the rebuilt columns keep them
-    if shifted_taps.applies(x, weight, stride, padding) and not rebuilt_columns.applies(x):
+    (C_out, C_in, kh, kw) and bias (C_out,) or None; ``saved``, what :func:`conv2d_backward` reads.
+    ``owner`` (the layer) owns the kept column matrix. Each part adds the bias to its own output, while
+    that is still in the cache."""
+    if shifted_taps.applies(x, weight, stride, padding):
         return shifted_taps.conv2d_forward(x, weight, bias, padding), ("input", x)
-    if bands.applies(x, weight, stride, padding):
-        return bands.conv2d_forward_in_bands(x, weight, bias, stride, padding), None
     xp = get_array_module(x)
     kernel = weight.shape[2:]
-    if rebuilt_columns.applies(x):
-        cols, saved = rebuilt_columns.shared_columns(x, kernel, stride, padding), ("image", x)
-    else:
-        cols = work_array(owner, "cols", column_shape(x.shape, kernel, stride, padding), x.dtype, xp)
-        saved = ("columns", cols)
+    cols = work_array(owner, "cols", column_shape(x.shape, kernel, stride, padding), x.dtype, xp)
     y = xp.empty((x.shape[0], weight.shape[0], cols.shape[2]), dtype=x.dtype)
     w_col = weight.reshape(weight.shape[0], -1)
     if x.shape[0] == 1:                     # one sample: the threads share its product's rows
         fill_columns(cols, x, kernel, stride, padding)
         add_bias(threads.matmul_rows(w_col, cols[0], y[0])[None], bias)
-        return y, saved
+        return y, ("columns", cols)
 
     def part(_, samples):
         fill_columns(cols[samples], x[samples], kernel, stride, padding)
         add_bias(matmul(w_col, cols[samples], out=y[samples]), bias)
     threads.split(part, "products", x.shape[0], x, cols, y)
-    return y, saved
+    return y, ("columns", cols)
 
 
 def conv2d_backward(saved, grad_out, weight, stride, padding, x_shape, weight_grad=True, input_grad=True):
@@ -87,18 +73,12 @@ def conv2d_backward(saved, grad_out, weight, stride, padding, x_shape, weight_gr
     kind, kept = saved
     if kind == "input":
         return shifted_taps.conv2d_backward(kept, grad_out, weight, padding, weight_grad, input_grad)
-    kernel = weight.shape[2:]
     dy = grad_out.reshape(grad_out.shape[0], grad_out.shape[1], -1)
-    d_weight = dx = None
-    if weight_grad:
-        cols = rebuilt_columns.rebuild(kept, kernel, stride, padding) if kind == "image" else kept
-        d_weight = tall_first.matmul_sum_batch(dy, cols)
+    d_weight = tall_first.matmul_sum_batch(dy, kept) if weight_grad else None
+    dx = None
     if input_grad:
         dx = get_array_module(grad_out).empty(x_shape, dtype=grad_out.dtype)
-        if flipped_kernel.applies(weight.shape, stride, padding):
-            flipped_kernel.input_gradient(grad_out, weight, padding, dx)
-        else:
-            _col2im_of_product(dy, weight, stride, padding, dx)
+        _col2im_of_product(dy, weight, stride, padding, dx)
     return d_weight, dx
 
 

@@ -13,7 +13,7 @@ for bit (``tests/fast/test_flat_shifts.py``).
 """
 from ..functional import conv_output_size
 from .clipped_taps import im2col_into
-from .switch import is_on
+from .config import is_on
 
 # Up to this many pixels per plane the flat-shift copies are faster than a slice per tap; on larger
 # maps both are bound by memory bandwidth and the slices stream better (BENCHMARKS.md).

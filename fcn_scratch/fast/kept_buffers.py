@@ -19,7 +19,7 @@ import math
 from .. import buffers
 from ..backend import get_array_module
 from . import threads
-from .switch import is_on
+from .config import config, is_on
 
 
 def work_array(owner, name, shape, dtype, xp):
@@ -31,9 +31,9 @@ def work_array(owner, name, shape, dtype, xp):
 
 def shared_work_array(shape, dtype, xp, name="shared"):
     """An uninitialized array for work that is over before the caller returns: one per ``name``, for work
-    that needs several at once."""
+    that needs several at once, kept in this thread's configuration (:func:`.config.config`)."""
     if is_on("kept_buffers"):
-        return buffers.shared(shape, dtype, xp, name)
+        return config().work.get(name, shape, dtype, xp)
     return xp.empty(shape, dtype=dtype)
 
 

@@ -1,8 +1,10 @@
 """Phases: a transposed convolution as a small convolution and a reshuffle, when the stride divides the kernel.
 
 It replaces the textbook formulas of :class:`fcn_scratch.layers.ConvTranspose2d`
-(forward ``col2im(W_mat.T @ x)``, backward ``im2col(dy)`` and two products),
-inside its fast route (:mod:`.conv_transpose2d`).
+(forward ``col2im(W_mat.T @ x)``, backward ``im2col(dy)`` and two products):
+where :func:`conv_transpose_applies` holds, the layer takes this route, split
+over the threads sample by sample (:mod:`.threads`), its weight gradient's
+products tall first (:mod:`.tall_first`); elsewhere, its own formulas.
 
 FCN upsamples with kernel ``k = 2s`` and stride ``s`` (x2: k=4, s=2; x8:
 k=16, s=8). Cut the output into ``s x s`` blocks. Kernel tap ``i = t*s + p``
@@ -33,7 +35,12 @@ from ..functional import matmul
 from . import tall_first, threads
 from .clipped_taps import col2im_into, im2col_into
 from .kept_buffers import shared_work_array
-from .switch import is_on
+from .config import is_on
+
+
+def conv_transpose_applies(layer, x):
+    """The named condition for this route: :func:`applies` to ``layer`` (a ConvTranspose2d)."""
+    return applies(layer.params["weight"].shape, layer.stride, layer.padding)
 
 
 def applies(weight_shape, stride, padding):

@@ -8,12 +8,56 @@ slices, so no stack of ``kh*kw`` copies is made, and which offset won is kept
 in one byte per output; backward writes each offset's share straight in where
 windows do not overlap, and zeroes nothing where they tile the input.
 
+:class:`fcn_scratch.layers.MaxPool2d` has one fork per pass: where
+:func:`pool_applies` holds, it hands its padded input to :func:`max_pool` and
+its gradient to :func:`max_pool_backward`. Pooling is plane by plane, so the
+``N*C`` planes (not only the ``N`` samples: one photo splits too) are cut
+into parts for the threads (:mod:`.threads`). Inside ``no_grad()`` a layer
+that returns no indices keeps no arg-max: nothing will read it.
+
 Why the numbers are the same: comparisons and maxima of the same numbers, and
 each gradient entry the same product: the results equal the textbook's bit
-for bit, ties included (``tests/fast/test_running_max.py``).
+for bit, ties included, on one thread or several (``tests/fast/test_running_max.py``).
 """
 from ..backend import get_array_module
 from ..functional import window_slices
+from . import threads
+from .config import is_on
+
+
+def pool_applies(x):
+    """The named condition for this route: the ``running_max`` trick is on (it pools any window, stride
+    and padded input)."""
+    return is_on("running_max")
+
+
+def max_pool(x_pad, kernel_size, stride, out_hw, keep_arg):
+    """``(y, arg)`` of the padded input x_pad (N, C, H, W): y (N, C, H_out, W_out) the maximum of each
+    window; arg the winning offset ``i*kw + j`` (the first on ties), or None unless ``keep_arg``."""
+    xp = get_array_module(x_pad)
+    shape = tuple(x_pad.shape[:2]) + tuple(out_hw)
+    y = xp.empty(shape, dtype=x_pad.dtype)
+    arg = xp.zeros(shape, dtype=offset_dtype(kernel_size, xp)) if keep_arg else None
+    arrays = (x_pad, y, arg) if keep_arg else (x_pad, y)
+    x_planes, y_planes, *arg_planes = threads.planes(*arrays)
+
+    def part(_, planes):
+        running_max(x_planes[planes], kernel_size, stride, y_planes[planes],
+                    arg_planes[0][planes] if arg_planes else None)
+    threads.split(part, "arithmetic", len(x_planes), *arrays)
+    return y, arg
+
+
+def max_pool_backward(grad_out, arg, padded_shape, kernel_size, stride):
+    """d loss / d x_pad (``padded_shape``) from dy (N, C, H_out, W_out) and the winning offsets ``arg``."""
+    xp = get_array_module(grad_out)
+    dx_pad = gradient_array(padded_shape, arg.shape[2:], kernel_size, stride, grad_out.dtype, xp)
+    dy_planes, arg_planes, dx_planes = threads.planes(grad_out, arg, dx_pad)
+
+    def part(_, planes):
+        to_winners(dy_planes[planes], arg_planes[planes], kernel_size, stride, dx_planes[planes])
+    threads.split(part, "arithmetic", len(dx_planes), grad_out, arg, dx_pad)
+    return dx_pad
 
 
 def running_max(x_pad, kernel_size, stride, y, arg=None):

@@ -44,7 +44,7 @@ from ..backend import get_array_module
 from ..functional import matmul
 from . import threads
 from .kept_buffers import shared_work_array
-from .switch import is_on
+from .config import config, is_on
 
 # Beyond this size a column matrix costs more to keep than the column route saves with a sample per thread.
 COLUMN_BYTES = 256 * 2 ** 20
@@ -78,7 +78,7 @@ def applies(x, weight, stride, padding):
     kh, kw = weight.shape[2:]
     _, _, ho, wo = _geometry(x.shape, (kh, kw), padding)
     column_bytes = c * kh * kw * n * ho * wo * x.dtype.itemsize
-    return n * ho * wo > weight.shape[0] and (n < threads.THREADS or column_bytes > COLUMN_BYTES)
+    return n * ho * wo > weight.shape[0] and (n < config().threads or column_bytes > COLUMN_BYTES)
 
 
 def _geometry(x_shape, kernel, padding):
@@ -142,7 +142,7 @@ def _chunks(n, rows, width, columns):
     over the batch (one image gives each thread as much), at most one per row; ``longest``, the most
     columns of one. They depend on the geometry and the process's thread count, not on whether the threads
     are used, so the products are the same with them and without."""
-    rounds = -(-max(n, n * (rows * width // columns)) // threads.THREADS) * threads.THREADS
+    rounds = -(-max(n, n * (rows * width // columns)) // config().threads) * config().threads
     count = max(1, min(rows, -(-rounds // n)))
     bounds = [rows * k // count for k in range(count + 1)]
     return [(s, top, bottom) for s in range(n) for top, bottom in zip(bounds, bounds[1:])], -(-rows // count) * width

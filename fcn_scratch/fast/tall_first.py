@@ -16,7 +16,7 @@ their sum over the batch is not.
 from ..backend import get_array_module
 from ..functional import matmul
 from . import threads
-from .switch import is_on
+from .config import is_on
 
 
 def applies(a):

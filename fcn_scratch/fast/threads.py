@@ -30,21 +30,23 @@ splits a product's output between its threads); longer sums of other lengths
 it cuts differently on several threads, and there the two agree to rounding.
 ``tests/fast/test_threads.py`` holds every layer and a whole training step to it.
 
-How many threads: ``FCN_SCRATCH_THREADS`` (default: the cores this process may
-use). The size of a piece of work is the bytes of the arrays it reads and
+How many threads: the configuration's (:func:`.config.config`: ``FCN_SCRATCH_THREADS``, by default the
+cores this process may use). The size of a piece of work is the bytes of the arrays it reads and
 writes, its scratch arrays included; work of fewer than :data:`MIN_PART_BYTES`
 per part stays on fewer threads (handing a part to a thread costs tens of
-microseconds). On the GPU nothing is split.
+microseconds). Each part runs under the configuration of the thread that
+split the work. On the GPU nothing is split.
 """
 import concurrent.futures
-import os
+import contextvars
+import sys
+import threading
 
 from threadpoolctl import ThreadpoolController
 
 from ..backend import get_array_module
-from ..errors import InputError
 from ..functional import matmul
-from .switch import is_on
+from .config import config, is_on
 
 # Below this many bytes read and written per part, handing work to a thread costs more than it saves,
 # by the kind of work (BENCHMARKS.md, 2026-12-04): matrix products carry the most arithmetic per byte;
@@ -53,34 +55,30 @@ from .switch import is_on
 # more than they add arithmetic.
 MIN_PART_BYTES = {"products": 320 * 2 ** 10, "arithmetic": 1 * 2 ** 20, "copies": 6 * 2 ** 20}
 
-
-def _from_environment():
-    value = os.environ.get("FCN_SCRATCH_THREADS", "").strip()
-    if not value:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if not value.isdigit() or int(value) < 1:
-        raise InputError(f"FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got {value!r}")
-    return int(value)
+_pool = (0, None)
+_pool_lock = threading.Lock()
+_blas = (None, [])
 
 
-THREADS = _from_environment()
-_pool = None
-_blas = None
-
-
-def _workers():
+def _workers(count):
+    """A pool of at least ``count`` threads, made anew (larger) when asked for more than it has; the old
+    one finishes what it was given and goes when no caller holds it."""
     global _pool
-    if _pool is None:
-        _pool = concurrent.futures.ThreadPoolExecutor(THREADS - 1, thread_name_prefix="fcn_scratch")
-    return _pool
+    with _pool_lock:
+        if _pool[0] < count:
+            _pool = count, concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="fcn_scratch")
+        return _pool[1]
 
 
 def _blas_libraries():
-    """threadpoolctl's handles on the BLAS libraries loaded in the process (found once, at first use)."""
+    """threadpoolctl's handles on the BLAS libraries loaded in the process, looked for again whenever a
+    module was imported since the last look (a BLAS comes with the import of an extension: NumPy's,
+    PyTorch's, SciPy's)."""
     global _blas
-    if _blas is None:
-        _blas = ThreadpoolController().select(user_api="blas").lib_controllers
-    return _blas
+    modules, libraries = _blas
+    if modules != len(sys.modules):
+        _blas = (len(sys.modules), ThreadpoolController().select(user_api="blas").lib_controllers)
+    return _blas[1]
 
 
 def _blas_to_one_thread():
@@ -94,15 +92,15 @@ def _blas_to_one_thread():
 
 
 def applies(x):
-    """The named condition for splitting work on ``x``: the ``threads`` trick is on, there is more than
-    one thread, and ``x`` is a NumPy array (GPU work is already spread over the device)."""
-    return is_on("threads") and THREADS > 1 and get_array_module(x).__name__ == "numpy"
+    """The named condition for splitting work on ``x``: the ``threads`` trick is on, the configuration has
+    more than one thread, and ``x`` is a NumPy array (GPU work is already spread over the device)."""
+    return is_on("threads") and config().threads > 1 and get_array_module(x).__name__ == "numpy"
 
 
 def paying_parts(kind, nbytes):
     """How many threads work of ``nbytes`` read and written pays for: at most one per thread, each part
     at least ``MIN_PART_BYTES[kind]`` (one part however small the work)."""
-    return max(1, min(THREADS, nbytes // MIN_PART_BYTES[kind]))
+    return max(1, min(config().threads, nbytes // MIN_PART_BYTES[kind]))
 
 
 def parts(kind, count, *arrays, scratch_bytes=0):
@@ -125,7 +123,8 @@ def run(work, slices, x, kind):
     with the BLAS at one thread per call, and the BLAS has its thread counts back when this returns."""
     held = _blas_to_one_thread() if kind == "products" and applies(x) else []
     try:
-        pending = [_workers().submit(work, k, part) for k, part in enumerate(slices) if k > 0]
+        pool = _workers(len(slices) - 1) if len(slices) > 1 else None
+        pending = [pool.submit(contextvars.copy_context().run, work, k, part) for k, part in enumerate(slices) if k > 0]
         try:
             if slices:
                 work(0, slices[0])

@@ -22,10 +22,9 @@ class ConvTranspose2d(Layer):
     :func:`fcn_scratch.functional.bilinear_kernel` make that bilinear.
     Weights otherwise start He-normal with fan-in ``C_in*kh*kw / (sh*sw)``,
     the number of input values that reach one output pixel.
-    Where a trick of :mod:`fcn_scratch.fast` applies, forward takes the fast
-    route (:mod:`fcn_scratch.fast.conv_transpose2d`: the phase decomposition
-    when the stride divides the kernel, as in all of FCN's upsampling layers)
-    and its cache says so, and backward follows it.
+    Where the stride divides the kernel, as in all of FCN's upsampling layers,
+    forward takes the fast route (:mod:`fcn_scratch.fast.phases`: a small
+    convolution and a reshuffle) and its cache says so, and backward follows it.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
@@ -61,8 +60,8 @@ class ConvTranspose2d(Layer):
         ho, wo = self.output_size(h, w)
         weight = self.params["weight"]
         if fast.conv_transpose_applies(self, x):
-            y, saved = fast.conv_transpose2d_forward(x, weight, self.stride, self.padding, (ho, wo))
-            self.cache = ("fast", x, saved)
+            y, cols = fast.conv_transpose_phase(x, weight, self.stride, (ho, wo))
+            self.cache = ("fast", x, cols)
         else:
             w_mat = weight.reshape(self.in_channels, -1)
             y = col2im(matmul(w_mat.T, x.reshape(n, self.in_channels, h * w)),
@@ -71,15 +70,15 @@ class ConvTranspose2d(Layer):
         return add_bias(y, self.params.get("bias"))
 
     def backward(self, grad_out):
-        route, x, saved = self.saved()
+        route, x, cols = self.saved()
         n, _, h, w = x.shape
         self.check_grad(grad_out, (n, self.out_channels) + self.output_size(h, w))
         weight = self.params["weight"]
         if self.needs_grad("bias"):
             self.grads["bias"] = grad_out.sum(axis=(0, 2, 3))
         if route == "fast":
-            dx, d_weight = fast.conv_transpose2d_backward(saved, grad_out, x, weight, self.stride, self.padding,
-                                                          weight_grad=self.needs_grad("weight"))
+            dx, d_weight = fast.conv_transpose_phase_backward(x.shape, cols, weight, grad_out, self.stride,
+                                                              weight_grad=self.needs_grad("weight"))
         else:
             cols = im2col(grad_out, self.kernel_size, self.stride, self.padding)
             d_weight = None

@@ -1,5 +1,5 @@
 """Per-pixel softmax and cross-entropy: the loss FCN trains with."""
-from .. import backend, fast
+from .. import backend
 from ..errors import InputError
 from ..functional import log_softmax_at_labels, softmax_minus_onehot
 from ..labels import IGNORE_INDEX
@@ -19,9 +19,7 @@ class SoftmaxCrossEntropy(Layer):
         the batch size, which its recipe keeps at 1).
     backward(grad_loss=1.0):
         -> d loss / d logits = grad_loss * (softmax(logits) - onehot(labels)) / D,
-        zero at ignored pixels. One backward per forward: the fast route
-        (:mod:`fcn_scratch.fast.softmax_cross_entropy`) may write the gradient over
-        what forward kept, and the cache says which route filled it.
+        zero at ignored pixels. One backward per forward.
     """
 
     REDUCTIONS = ("mean", "sum")
@@ -57,18 +55,12 @@ class SoftmaxCrossEntropy(Layer):
         count = int(valid.sum())                                        # M
         divisor = count if self.reduction == "mean" else logits.shape[0]     # D
         labels = xp.where(valid, labels, 0).astype(xp.int64)          # any class where ignored
-        if fast.loss_applies(logits):
-            log_p_label, probs, saved = fast.softmax_cross_entropy_forward(logits, labels)
-            self.cache = ("fast", probs, saved, valid, divisor)
-        else:
-            log_p_label, probs = log_softmax_at_labels(logits, labels)
-            self.cache = ("textbook", probs, labels, valid, divisor)
+        log_p_label, probs = log_softmax_at_labels(logits, labels)
+        self.cache = (probs, labels, valid, divisor)
         return -float((log_p_label * valid).sum()) / divisor if count else 0.0
 
     def backward(self, grad_loss=1.0):
-        route, probs, saved, valid, divisor = self.saved()      # saved: the labels, or the fast route's
+        probs, labels, valid, divisor = self.saved()
+        self.cache = None           # one backward per forward: the probabilities go as the gradient comes
         scale = valid * probs.dtype.type(grad_loss / max(divisor, 1))          # 0 at ignored pixels
-        if route == "fast":
-            self.cache = None               # the gradient may be written over the probabilities
-            return fast.softmax_cross_entropy_backward(probs, saved, scale)
-        return softmax_minus_onehot(probs, saved, scale)
+        return softmax_minus_onehot(probs, labels, scale)

@@ -26,9 +26,9 @@ class MaxPool2d(Layer):
     holds that element of every window at once. Stacked, they make
     ``windows`` (kh*kw, N, C, H_out, W_out): ``y = windows.max(0)``, and
     ``arg = windows.argmax(0)`` says which offset won, for backward
-    (:func:`fcn_scratch.functional.max_over_windows`). Where a trick applies,
-    the layer takes the fast route (:mod:`fcn_scratch.fast.max_pool`) and its
-    cache says so.
+    (:func:`fcn_scratch.functional.max_over_windows`). Where the running
+    maximum is on, the layer takes the fast route (:mod:`fcn_scratch.fast.running_max`)
+    and its cache says so.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, return_indices=False):

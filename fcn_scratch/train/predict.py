@@ -3,9 +3,9 @@
 Each image is fed at its own size (or scaled to the size the model learned
 at), in the preprocessing the model's weights expect, inside
 :func:`fcn_scratch.no_grad`: no layer keeps a cache, and the large
-convolutions fill their columns a band of rows at a time
-(:mod:`fcn_scratch.fast.bands`), so memory grows with the image's maps, not
-with their column matrices.
+convolutions of one image make no column matrix
+(:mod:`fcn_scratch.fast.shifted_taps`), so memory grows with the image's maps,
+not with their column matrices.
 """
 import os
 from pathlib import Path

@@ -2,14 +2,16 @@
 of the splits."""
 import pytest
 
+from fcn_scratch import fast
 from fcn_scratch.fast import threads
 
 
 @pytest.fixture
 def split_small(monkeypatch):
     """Three threads, and parts of any size: the small arrays of a test are split too, unevenly."""
-    monkeypatch.setattr(threads, "THREADS", 3)
     monkeypatch.setattr(threads, "MIN_PART_BYTES", {"products": 1, "arithmetic": 1, "copies": 1})
+    with fast.threads_used(3):
+        yield
 
 
 @pytest.fixture

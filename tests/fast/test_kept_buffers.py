@@ -36,8 +36,8 @@ def test_in_chunks_goes_through_the_batch_a_few_samples_at_a_time(monkeypatch, r
     whole, chunks = _doubled_in_chunks(x)
     np.testing.assert_array_equal(whole, 2 * x)
     monkeypatch.setattr(buffers, "SHARED_LIMIT", 2 * x[0].nbytes)      # two samples at a time
-    monkeypatch.setattr(threads, "THREADS", 1)
-    chunked, chunks = _doubled_in_chunks(x)
+    with fast.threads_used(1):
+        chunked, chunks = _doubled_in_chunks(x)
     assert [(lo, hi) for lo, hi, _ in chunks] == [(0, 2), (2, 4), (4, 5)]
     np.testing.assert_array_equal(chunked, whole)
     with fast.enabled(False, "kept_buffers"):                           # fresh memory: the batch at once
@@ -48,10 +48,9 @@ def test_in_chunks_goes_through_the_batch_a_few_samples_at_a_time(monkeypatch, r
 def test_each_part_of_the_threads_has_its_own_share(monkeypatch, rng, kept):
     """Turning the kept buffers off leaves the threads' split as it was: the trick's name turns off
     the kept memory and nothing else."""
-    monkeypatch.setattr(threads, "THREADS", 2)
     monkeypatch.setattr(threads, "MIN_PART_BYTES", {"products": 1, "arithmetic": 1, "copies": 1})
     x = rng.standard_normal((6, 3, 4))
-    with fast.enabled(kept, "kept_buffers"):
+    with fast.enabled(kept, "kept_buffers"), fast.threads_used(2):
         out, chunks = _doubled_in_chunks(x)
     np.testing.assert_array_equal(out, 2 * x)
     assert sorted((lo, hi) for lo, hi, _ in chunks) == [(0, 3), (3, 6)]

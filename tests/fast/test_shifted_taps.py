@@ -72,17 +72,14 @@ def test_the_layer_takes_it_and_keeps_only_its_input(device, rng, n, c_in, c_out
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
 
 
-def test_the_first_convolution_of_a_net_takes_the_rebuilt_columns(rng):
-    """An image's columns are cheap to fill again: a layer reading three channels keeps the image and
-    rebuilds them (fast/rebuilt_columns.py), unless that trick is off."""
+def test_the_first_convolution_of_one_image_takes_them_too(rng):
+    """A layer reading three channels (an image) is a convolution like the others: it keeps the image."""
     conv = _layer(3, 8, 3, 1, np.float64, "cpu", rng)
     x = rng.standard_normal((1, 3, 9, 9))
-    assert shifted_taps.applies(x, conv.params["weight"], conv.stride, conv.padding)
-    conv(x)
-    assert conv.cache[2][0] == "image"
-    with fast.enabled(False, "rebuilt_columns"):
+    with fast.threads_used(2):
         conv(x)
-    assert conv.cache[2][0] == "input"
+    route, _, (kind, kept) = conv.cache
+    assert (route, kind) == ("fast", "input") and kept is x
 
 
 def test_threads_on_and_off_give_the_same_bits(split_small, splits, rng):
@@ -101,29 +98,29 @@ def test_threads_on_and_off_give_the_same_bits(split_small, splits, rng):
             np.testing.assert_array_equal(a, b)
 
 
-def test_chunks_are_whole_rows_and_at_least_one_per_thread(monkeypatch):
-    monkeypatch.setattr(threads, "THREADS", 3)
-    chunks, longest = shifted_taps._chunks(1, 7, 10, 2048)
-    assert [(top, bottom) for _, top, bottom in chunks] == [(0, 2), (2, 4), (4, 7)] and longest == 30
-    chunks, _ = shifted_taps._chunks(2, 100, 100, 2048)          # 4 chunks a sample, 9 for three threads
-    assert len(chunks) == 10 and {s for s, _, _ in chunks} == {0, 1}
-    assert shifted_taps._chunks(1, 2, 10, 2048)[0] == [(0, 0, 1), (0, 1, 2)]    # at most one per row
+def test_chunks_are_whole_rows_and_at_least_one_per_thread():
+    with fast.threads_used(3):
+        chunks, longest = shifted_taps._chunks(1, 7, 10, 2048)
+        assert [(top, bottom) for _, top, bottom in chunks] == [(0, 2), (2, 4), (4, 7)] and longest == 30
+        chunks, _ = shifted_taps._chunks(2, 100, 100, 2048)          # 4 chunks a sample, 9 for three threads
+        assert len(chunks) == 10 and {s for s, _, _ in chunks} == {0, 1}
+        assert shifted_taps._chunks(1, 2, 10, 2048)[0] == [(0, 0, 1), (0, 1, 2)]    # at most one per row
 
 
 def test_where_it_applies(monkeypatch):
     """Stride 1, a column matrix larger than the weight, and one image (fewer samples than threads) or a
     column matrix above COLUMN_BYTES: every 3x3 of the paper's net on a photo; not a strided convolution,
     not fc6's 7x7 on a map with fewer pixels than its 4096 outputs, not with the trick off."""
-    monkeypatch.setattr(threads, "THREADS", 2)
     monkeypatch.setattr(shifted_taps, "COLUMN_BYTES", 256 * 2 ** 20)
-    weight = np.zeros((16, 8, 3, 3), np.float32)
-    photo = np.zeros((1, 8, 12, 12), np.float32)
-    assert shifted_taps.applies(photo, weight, (1, 1), (1, 1))
-    assert not shifted_taps.applies(photo, weight, (2, 2), (1, 1))
-    assert not shifted_taps.applies(np.zeros((1, 512, 22, 22)), np.zeros((4096, 512, 7, 7)), (1, 1), (0, 0))
-    batch = np.zeros((2, 8, 12, 12), np.float32)
-    assert not shifted_taps.applies(batch, weight, (1, 1), (1, 1))
-    monkeypatch.setattr(shifted_taps, "COLUMN_BYTES", 2 * 8 * 9 * 144 * 4 - 1)
-    assert shifted_taps.applies(batch, weight, (1, 1), (1, 1))
-    with fast.enabled(False, "shifted_taps"):
-        assert not shifted_taps.applies(photo, weight, (1, 1), (1, 1))
+    with fast.threads_used(2):
+        weight = np.zeros((16, 8, 3, 3), np.float32)
+        photo = np.zeros((1, 8, 12, 12), np.float32)
+        assert shifted_taps.applies(photo, weight, (1, 1), (1, 1))
+        assert not shifted_taps.applies(photo, weight, (2, 2), (1, 1))
+        assert not shifted_taps.applies(np.zeros((1, 512, 22, 22)), np.zeros((4096, 512, 7, 7)), (1, 1), (0, 0))
+        batch = np.zeros((2, 8, 12, 12), np.float32)
+        assert not shifted_taps.applies(batch, weight, (1, 1), (1, 1))
+        monkeypatch.setattr(shifted_taps, "COLUMN_BYTES", 2 * 8 * 9 * 144 * 4 - 1)
+        assert shifted_taps.applies(batch, weight, (1, 1), (1, 1))
+        with fast.enabled(False, "shifted_taps"):
+            assert not shifted_taps.applies(photo, weight, (1, 1), (1, 1))

@@ -1,5 +1,6 @@
 """The threads trick: every layer, and a whole training step, give the bits one thread gives; the BLAS has
 its own thread count back whenever control returns to the caller."""
+import os
 import subprocess
 import sys
 
@@ -98,18 +99,6 @@ def test_relu(split_small, splits, rng, inplace):
     _assert_same_bits_split_in_three(_layer_through(ReLU(inplace=inplace), x, 4), splits)
 
 
-def test_softmax_cross_entropy(split_small, splits, rng):
-    logits = rng.standard_normal((5, 6, 9, 7)).astype(np.float32) * 4
-    labels = rng.integers(0, 6, (5, 9, 7))
-    labels[1, :3] = 255
-
-    def run():
-        loss = SoftmaxCrossEntropy()
-        value = loss(logits.copy(), labels)
-        return [np.array(value), loss.backward(0.5)]
-    _assert_same_bits_split_in_three(run, splits)
-
-
 def _train(steps):
     model = build("fcn8s", num_classes=4, widths=(4, 8, 8, 16, 16), convs_per_block=2, fc_channels=16,
                   dropout=0.5, rng=np.random.default_rng(0))
@@ -133,7 +122,7 @@ def test_training_steps_of_fcn8s_are_the_same_bits(split_small, splits):
 
 def test_training_steps_on_the_real_pool_are_the_same_bits(splits):
     """With the machine's own thread count and size thresholds."""
-    if threads.THREADS == 1:
+    if fast.config().threads == 1:
         pytest.skip("this machine gives the process one core: nothing to split")
     on, off, parts = _both_ways(lambda: _train(2), splits)
     _assert_same_bits(on, off)
@@ -152,12 +141,12 @@ def test_parts_cover_the_batch_evenly(split_small):
 @pytest.mark.parametrize("kind", sorted(threads.MIN_PART_BYTES))
 def test_small_work_stays_on_fewer_threads(monkeypatch, kind):
     """The work's size is the bytes of all its arrays (and its scratch), whole."""
-    monkeypatch.setattr(threads, "THREADS", 4)
     least = threads.MIN_PART_BYTES[kind]
-    assert threads.parts(kind, 8, np.zeros(least - 1, np.uint8)) == [slice(0, 8)]
-    assert len(threads.parts(kind, 8, np.zeros(least, np.uint8), np.zeros(least, np.uint8))) == 2
-    assert len(threads.parts(kind, 8, np.zeros(least, np.uint8), scratch_bytes=least)) == 2
-    assert len(threads.parts(kind, 8, np.zeros(100 * least, np.uint8))) == 4
+    with fast.threads_used(4):
+        assert threads.parts(kind, 8, np.zeros(least - 1, np.uint8)) == [slice(0, 8)]
+        assert len(threads.parts(kind, 8, np.zeros(least, np.uint8), np.zeros(least, np.uint8))) == 2
+        assert len(threads.parts(kind, 8, np.zeros(least, np.uint8), scratch_bytes=least)) == 2
+        assert len(threads.parts(kind, 8, np.zeros(100 * least, np.uint8))) == 4
 
 
 def test_an_error_in_a_part_is_raised_by_the_caller(split_small):
@@ -205,9 +194,9 @@ def test_an_error_in_a_part_gives_the_blas_its_threads_back(split_small):
 
 @pytest.mark.parametrize("value,expected", [("1", "1"), ("3", "3"), ("", "cores")])
 def test_thread_count_from_the_environment(value, expected):
-    code = "import os; from fcn_scratch import fast; print(fast.THREADS, len(os.sched_getaffinity(0)))"
+    code = "import os; from fcn_scratch import fast; print(fast.config().threads, len(os.sched_getaffinity(0)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={"FCN_SCRATCH_THREADS": value, "PATH": ""})
+                          env={**os.environ, "FCN_SCRATCH_THREADS": value})
     assert done.returncode == 0, done.stderr
     count, cores = done.stdout.split()
     assert count == (cores if expected == "cores" else expected)
@@ -215,8 +204,8 @@ def test_thread_count_from_the_environment(value, expected):
 
 @pytest.mark.parametrize("value", ["0", "two", "-1"])
 def test_a_bad_thread_count_is_named(value):
-    done = subprocess.run([sys.executable, "-c", "import fcn_scratch.fast"], capture_output=True, text=True,
-                          env={"FCN_SCRATCH_THREADS": value, "PATH": ""})
+    done = subprocess.run([sys.executable, "-c", "import fcn_scratch.fast as fast; fast.config()"],
+                          capture_output=True, text=True, env={**os.environ, "FCN_SCRATCH_THREADS": value})
     assert done.returncode != 0
     assert f"FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got {value!r}" in done.stderr
 

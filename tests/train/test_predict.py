@@ -172,7 +172,7 @@ def test_memory_of_a_large_photo_stays_bounded():
     image = np.random.default_rng(1).random((3, 2000, 1500), dtype=np.float32)
     tracemalloc.start()
     try:
-        with fast.enabled(True, "bands"):
+        with fast.enabled(True, "shifted_taps"):
             mask = predict_image(model, image, Preprocessing())
         peak = tracemalloc.get_traced_memory()[1]
     finally:

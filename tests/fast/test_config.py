@@ -1,6 +1,9 @@
-"""One switch turns every trick off; each name turns off its own trick and nothing else, seen where the
-trick runs; the environment sets the start."""
+"""The configuration: one switch turns every trick off; each name turns off its own trick and nothing else,
+seen where the trick runs; the environment sets the start, read when first asked for; a change holds for
+its own thread and the work it hands to the pool, as no_grad() does."""
 import collections
+import concurrent.futures
+import os
 import subprocess
 import sys
 
@@ -8,9 +11,8 @@ import numpy as np
 import pytest
 
 from fcn_scratch import buffers, fast, no_grad
-from fcn_scratch.bench.tricks import INFERENCE_ONLY
-from fcn_scratch.fast import (bands, clipped_taps, flat_shifts, flipped_kernel, phases, rebuilt_columns, running_max,
-                              shifted_taps, softmax_in_place, tall_first)
+from fcn_scratch.errors import InputError
+from fcn_scratch.fast import clipped_taps, flat_shifts, phases, running_max, shifted_taps, tall_first, threads
 from fcn_scratch.layers import SoftmaxCrossEntropy
 from fcn_scratch.models import build
 
@@ -32,13 +34,61 @@ def test_unknown_trick_is_named():
             pass
 
 
+def _child(code, **variables):
+    """Run ``code`` in a fresh Python with this process's environment and ``variables``."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, **variables})
+
+
 @pytest.mark.parametrize("value,off", [("0", True), ("off", True), ("1", False)])
 def test_environment_variable(value, off):
-    code = "from fcn_scratch import fast; print(len(fast.tricks_off()))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={"FCN_SCRATCH_FAST": value, "PATH": ""})
+    done = _child("from fcn_scratch import fast; print(len(fast.tricks_off()))", FCN_SCRATCH_FAST=value)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) == (len(fast.TRICKS) if off else 0)
+
+
+@pytest.mark.parametrize("variable,message", [
+    ("FCN_SCRATCH_FAST", "FCN_SCRATCH_FAST must be 0 or 1, got 'maybe'"),
+    ("FCN_SCRATCH_THREADS", "FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got 'maybe'")])
+def test_a_bad_value_is_read_when_first_asked_for_not_at_import(variable, message):
+    code = ("import fcn_scratch.fast as fast, fcn_scratch.models\n"
+            "from fcn_scratch.errors import InputError\n"
+            "try:\n    fast.config()\nexcept InputError as error:\n    print(error)")
+    done = _child(code, **{variable: "maybe"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == message
+
+
+def test_the_configuration_shows_what_it_holds():
+    shown = repr(fast.config())
+    assert shown.startswith(f"Config(tricks_off=(), threads={fast.config().threads}, work_arrays_mb=")
+    with fast.enabled(False, "phases", "threads"), fast.threads_used(5):
+        assert repr(fast.config()).startswith("Config(tricks_off=('phases', 'threads'), threads=5, ")
+    assert repr(fast.config()) == shown
+    with pytest.raises(InputError, match="threads must be a whole number >= 1, got 0"):
+        fast.threads_used(0)
+
+
+def test_a_change_holds_for_its_own_thread_and_the_work_it_hands_out(split_small):
+    """Another thread keeps the environment's configuration; the pool's threads, running the parts of
+    work split inside the block, see the block's."""
+    seen = []
+    with fast.enabled(False, "phases"):
+        with concurrent.futures.ThreadPoolExecutor(1) as other:
+            assert other.submit(fast.tricks_off).result() == []
+        threads.run(lambda k, part: seen.append((k, fast.tricks_off())), [slice(0, 1), slice(1, 2), slice(2, 3)],
+                    np.zeros(1), "copies")
+    assert sorted(seen) == [(0, ["phases"]), (1, ["phases"]), (2, ["phases"])]
+
+
+def test_each_thread_has_its_own_work_arrays_and_can_let_them_go():
+    mine = fast.config().work.get("probe", (1000,), np.float32, np)
+    with concurrent.futures.ThreadPoolExecutor(1) as other:
+        theirs = other.submit(lambda: fast.config().work.get("probe", (1000,), np.float32, np)).result()
+    assert not np.shares_memory(mine, theirs)
+    assert fast.config().work.nbytes >= 4000
+    fast.config().work.release()
+    assert fast.config().work.nbytes == 0
 
 
 def _small_fcn8s(rng):
@@ -65,11 +115,6 @@ def _prediction(model, x, labels):
         logits = model(x)
     model.train()
     return [logits]
-
-
-def _where(name):
-    """Where the trick ``name`` runs: a prediction for the inference-only ones, a training step for the rest."""
-    return _prediction if name in INFERENCE_ONLY else _training_step
 
 
 def _calls_of(module, *functions, by_caller=False):
@@ -116,16 +161,12 @@ def _split_work(monkeypatch, splits):
 
 # How to see each trick's route taken: counters, by where it is taken, that grow only while it is.
 TAKEN = {
-    "bands": _calls_of(bands, "conv2d_forward_in_bands"),
     "clipped_taps": _calls_of(clipped_taps, "_taps", by_caller=True),
     "flat_shifts": _calls_of(flat_shifts, "im2col_flat_shifts"),
-    "flipped_kernel": _calls_of(flipped_kernel, "input_gradient"),
     "kept_buffers": _calls_of(buffers, "kept", by_caller=True),
-    "phases": _calls_of(phases, "conv_transpose_phase"),
-    "rebuilt_columns": _calls_of(rebuilt_columns, "rebuild"),
+    "phases": _calls_of(fast, "conv_transpose_phase"),
     "running_max": _calls_of(running_max, "running_max"),
     "shifted_taps": _calls_of(shifted_taps, "_correlate", by_caller=True),
-    "softmax_in_place": _calls_of(softmax_in_place, "log_softmax_at_labels_in_place"),
     "tall_first": _column_matrix_on_the_left,
     "threads": _split_work,
 }
@@ -135,8 +176,7 @@ TAKEN = {
 def taken(split_small, splits, monkeypatch):
     """``taken(work)``: ``(what work() returned, routes)``, routes the ``(trick, where)`` of every trick's
     route that work() took (the threads split work with split_small's three threads and parts of any size,
-    a batch of two is one with fewer samples than threads, and bands cut column matrices of any size)."""
-    monkeypatch.setattr(bands, "BAND_BYTES", 1)
+    a batch of two is one with fewer samples than threads)."""
     counters = {name: install(monkeypatch, splits) for name, install in TAKEN.items()}
 
     def run(work):
@@ -155,14 +195,11 @@ def test_every_trick_can_be_seen_taken():
     assert sorted(TAKEN) == sorted(fast.TRICKS), "a trick has no counter in TAKEN: say how to see its route taken"
 
 
-def test_every_trick_is_taken_where_it_runs_and_only_there(taken, rng):
-    """The training step takes every trick but the inference-only ones; a prediction takes those. This is
-    what makes the bench time each trick where it runs (fcn_scratch/bench/tricks.py)."""
+def test_every_trick_is_taken_in_a_training_step(taken, rng):
+    """The training step takes every trick: the bench times each one there (fcn_scratch/bench/tricks.py)."""
     model, x, labels = _small_fcn8s(rng)
     _, in_training = taken(lambda: _training_step(model, x, labels))
-    _, in_prediction = taken(lambda: _prediction(model, x, labels))
-    assert _tricks(in_training) == set(fast.TRICKS) - set(INFERENCE_ONLY)
-    assert set(INFERENCE_ONLY) <= _tricks(in_prediction)
+    assert _tricks(in_training) == set(fast.TRICKS)
 
 
 def _assert_close(on, off):
@@ -171,20 +208,25 @@ def _assert_close(on, off):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=f"output {k}")
 
 
+# The pieces that run only inside a trick's route: with that trick off, its layer runs its own formulas,
+# and these with it (the transposed convolution's im2col and weight gradient on the phase route).
+INSIDE = {"phases": {("clipped_taps", "im2col_into"), ("tall_first", "matmul_sum_batch")}}
+
+
 @pytest.mark.parametrize("name", sorted(fast.TRICKS))
 def test_each_name_turns_off_its_own_trick_and_nothing_else(taken, rng, name):
     """Where the trick runs, with it on its route is taken; with it off alone, that route is not, and every
-    other trick's route the work took is still taken wherever it was (the route in its place may take
-    more); the numbers are the same to float rounding."""
+    other trick's route the work took is still taken wherever it was, but for the pieces of the route
+    turned off (the route in its place may take more); the numbers are the same to float rounding."""
     model, x, labels = _small_fcn8s(rng)
-    work = _where(name)
-    on, routes_on = taken(lambda: work(model, x, labels))
+    on, routes_on = taken(lambda: _training_step(model, x, labels))
     assert name in _tricks(routes_on), f"{name} is on but its route was not taken: on and off would be one route"
     with fast.enabled(False, name):
         assert fast.tricks_off() == [name]
-        off, routes_off = taken(lambda: work(model, x, labels))
+        off, routes_off = taken(lambda: _training_step(model, x, labels))
     assert name not in _tricks(routes_off), f"{name} is off but its route was taken"
-    assert {route for route in routes_on if route[0] != name} <= routes_off
+    assert {route for route in routes_on if route[0] != name} - INSIDE.get(name, set()) <= routes_off
+    assert INSIDE.get(name, set()) <= routes_on
     _assert_close(on, off)
 
 
