@@ -7,10 +7,22 @@ one line, not a traceback; anything else is a bug and keeps its traceback.
 import argparse
 import sys
 from dataclasses import fields
+from math import prod
 
 from . import backend
 from .argtypes import at_least, in_range, non_negative, positive
+from .bench.__main__ import main as bench_main
+from .checkpoint import load_model
+from .data import CLASS_NAMES as TOY_CLASSES
+from .data.factory import TOY_DEFAULT_CLASSES, VOC_DEFAULT_CLASSES
 from .errors import InputError
+from .functional import no_init
+from .models import MODELS, REFERENCE, SMALL, VGG16, build, name_of
+from .optim import OPTIMIZERS, SCHEDULES
+from .train import TrainingDiverged, evaluate_checkpoint, predict_checkpoint
+from .train.defaults import LR, PAPER, TOY, TOY_DATA
+from .train.recipe import TrainOptions, run_training
+from .weights import export, import_weights
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,16 +34,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _per_family(key, show=str):
     """ "(default: A for the small nets, B for the VGG16 nets)" of a recipe value."""
-    from .train.defaults import PAPER, TOY
-
     toy, paper = show(TOY[key]), show(PAPER[key])
     return f"(default: {toy} for the small nets, {paper} for the VGG16 nets)" if toy != paper else f"(default: {toy})"
 
 
 def _model_args(p):
-    from .models import MODELS, REFERENCE, SMALL, VGG16
-    from .train.defaults import TOY_DATA
-
     def geometry(key):
         show = lambda v: " ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)  # noqa: E731
         return f"(default: {show(SMALL[key])} for the small nets, {show(VGG16[key])} for the VGG16 nets)"
@@ -61,9 +68,6 @@ def _model_config(args):
 
 
 def _data_args(p, default_split, image_size_type, image_size_help):
-    from .data import CLASS_NAMES as TOY_CLASSES
-    from .data.factory import TOY_DEFAULT_CLASSES, VOC_DEFAULT_CLASSES
-
     p.add_argument("--data", default="toy",
                    help="'toy' (built-in shapes), or the path of a VOC-format folder or an SBD folder "
                         "(benchmark_RELEASE/dataset: img/, cls/*.mat, train.txt, val.txt) (default: toy)")
@@ -86,10 +90,6 @@ def _whole_or_at_least_8(text):
 
 
 def build_parser():
-    from .data.factory import TOY_DEFAULT_CLASSES, VOC_DEFAULT_CLASSES
-    from .optim import OPTIMIZERS, SCHEDULES
-    from .train.defaults import LR, TOY_DATA
-
     parser = _Parser(prog="fcn-scratch", description="Fully Convolutional Networks from scratch: "
                                      "train, evaluate, predict, summarize and benchmark FCN-32s/16s/8s.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,8 +207,6 @@ def build_parser():
 
 
 def cmd_train(args):
-    from .train.recipe import TrainOptions, run_training
-
     given = {f.name: getattr(args, f.name) for f in fields(TrainOptions)
              if hasattr(args, f.name) and f.name not in ("architecture", "command")}
     run_training(TrainOptions(**given, architecture=_model_config(args), command=" ".join(sys.argv[1:])))
@@ -216,8 +214,6 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from .train import evaluate_checkpoint
-
     evaluate_checkpoint(args.checkpoint, args.data, args.split, size=args.size, image_size=args.image_size,
                         num_classes=args.num_classes, seed=args.seed, batch_size=args.batch_size, device=args.device,
                         sbd=args.sbd,
@@ -226,8 +222,6 @@ def cmd_evaluate(args):
 
 
 def cmd_predict(args):
-    from .train import predict_checkpoint
-
     files, failures = predict_checkpoint(args.checkpoint, args.images, args.out, resize=args.resize,
                                          device=args.device, overwrite=args.overwrite,
                                          memory_budget=args.memory_budget and args.memory_budget * 1e9)
@@ -239,11 +233,6 @@ def cmd_predict(args):
 
 
 def cmd_summary(args):
-    from .checkpoint import load_model
-    from .functional import no_init
-    from .data.factory import TOY_DEFAULT_CLASSES
-    from .models import REFERENCE, build, name_of
-
     if args.checkpoint:
         model, _ = load_model(args.checkpoint)
         name = name_of(model)
@@ -261,8 +250,6 @@ def cmd_summary(args):
 
 
 def cmd_import_weights(args):
-    from .weights import import_weights
-
     done = import_weights(args.weights, args.model, args.out, num_classes=args.num_classes,
                           preprocessing=args.preprocessing, overwrite=args.overwrite)
     fresh = f"; as a fresh model starts them: {', '.join(done.kept)}" if done.kept else ""
@@ -273,10 +260,6 @@ def cmd_import_weights(args):
 
 
 def cmd_export(args):
-    from math import prod
-
-    from .weights import export
-
     shapes = export(args.checkpoint, args.out, overwrite=args.overwrite)
     print(f"wrote {args.out}: {len(shapes)} arrays, {sum(map(prod, shapes.values())):,} parameters, "
           "with PyTorch's names and layouts")
@@ -291,12 +274,11 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), "")
     try:
-        parser = build_parser()             # loads the package, which reads the FCN_SCRATCH_* variables
+        parser = build_parser()
         args, extra = parser.parse_known_args(argv)
         if extra and args.command != "bench":
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command == "bench":
-            from .bench.__main__ import main as bench_main
             return bench_main(extra)
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -317,6 +299,5 @@ def _users_error(exc):
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.strerror or exc}: {exc.filename}"
     if isinstance(exc, (InputError, OSError)):
-        return str(exc)                 # a bad FCN_SCRATCH_* variable too, before the package could load
-    from .train import TrainingDiverged
+        return str(exc)
     return str(exc) if isinstance(exc, TrainingDiverged) else None
