@@ -1,8 +1,8 @@
 """The paper's recipe, held step for step to pytorch-fcn's trainer logic: its ``get_parameters`` groups
 (the biases at twice the rate, without weight decay; the transposed convolutions in no group),
 ``cross_entropy2d`` summed over the labelled pixels (``size_average=False``) and ``torch.optim.SGD``,
-on the same images in the same order. The weights after each iteration agree to float32 rounding.
-Skipped where PyTorch is not installed."""
+on the same images in the same order. The weights after each iteration agree to float32 rounding
+(skipped where PyTorch is not installed). And what the recipe says it does, and the images it refuses."""
 import numpy as np
 import pytest
 from PIL import Image
@@ -12,13 +12,7 @@ from fcn_scratch.checkpoint import read_checkpoint, save_checkpoint
 from fcn_scratch.data import DataLoader, make_dataset, save_mask
 from fcn_scratch.models import build
 from fcn_scratch.train import PAPER, TrainOptions, run_training
-
-torch = pytest.importorskip("torch", reason="PyTorch is not installed: the comparison with pytorch-fcn's trainer "
-                                            "is skipped (pip install torch to run it)")
-from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
-
-from tests.helpers import write_sbd_folder  # noqa: E402
+from tests.helpers import write_sbd_folder
 
 SIZES = [(37, 45), (50, 41), (44, 44), (41, 53)]          # (H, W): every image its own size
 STEPS = 3
@@ -58,6 +52,9 @@ def start_checkpoint(path, name, config):
 
 def pytorch_fcn_steps(state, name, config, batches, lr, momentum, weight_decay):
     """The weights after each step of pytorch-fcn's trainer (train_fcn8s.py and torchfcn/trainer.py)."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
     model = torch_fcn(name, 21, **config).eval()      # eval: no dropout, as ours trains with dropout 0
     model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]   # the ConvTranspose2d in no group
@@ -94,6 +91,8 @@ def paper_data(tmp_path, layout):
 @pytest.mark.parametrize("layout", ["voc", "sbd"])
 @pytest.mark.parametrize("name", sorted(NETS))
 def test_each_iteration_equals_pytorch_fcns_trainer(tmp_path, name, layout, device):
+    pytest.importorskip("torch", reason="PyTorch is not installed: the comparison with pytorch-fcn's trainer is "
+                                        "skipped (pip install torch to run it)")
     config = NETS[name]
     data, val_data, val_split = paper_data(tmp_path, layout)
     start = start_checkpoint(tmp_path / "start.npz", name, config)
