@@ -275,3 +275,37 @@ def test_real_size_without_pytorch(monkeypatch):
     table = format_real(result)
     assert "PyTorch not installed" in table and "batch 1 x 3 x 48 x 48" in table
     assert "fc6            Conv2d          1x4096x" in table
+
+
+def test_real_size_times_each_framework_in_fresh_processes_of_its_own_in_turns(monkeypatch):
+    """In one process our idle pool threads and PyTorch's OpenMP threads take cores from each other: each
+    framework's forward is timed in processes of its own, the frameworks taking turns, and the medians
+    are over every pass of every process; a framework whose process failed (no PyTorch) is left out."""
+    from fcn_scratch.bench import real_size
+    calls = []
+
+    def fake(function, arguments, module):
+        framework = arguments.split(",")[0].strip("'")
+        calls.append((function, framework, module))
+        if framework == "torch":
+            return None
+        return {"passes_s": [0.1 * len(calls), 0.2], "layers": [["conv1_1", 0.01 * len(calls)]],
+                "shapes": {"conv1_1": ["Conv2d", [64, 3, 3, 3], [1, 3, 8, 8], [1, 64, 206, 206]]}}
+    monkeypatch.setattr(real_size, "in_fresh_process", fake)
+    times = real_size._forward_times(("ours", "torch"), {"size": 8}, 2, 3)
+    assert [framework for _, framework, _ in calls] == ["ours", "torch"] * 3
+    assert {(function, module) for function, _, module in calls} == {("forward_time_child", real_size.__name__)}
+    assert list(times) == ["ours"]
+    assert sorted(times["ours"]["passes_s"]) == pytest.approx([0.1, 0.2, 0.2, 0.2, 0.3, 0.5])
+    assert times["ours"]["layers"] == [("conv1_1", pytest.approx(0.03))]
+
+
+def test_the_forward_time_child_prints_its_passes_and_layers(capsys):
+    from fcn_scratch.bench.real_size import forward_time_child
+    from fcn_scratch.bench.workload import configuration
+    forward_time_child("ours", configuration(True, real_size=True, size=32), 2)
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(printed["passes_s"]) == 2 and all(s > 0 for s in printed["passes_s"])
+    names = [name for name, _ in printed["layers"]]
+    assert names[0] == "conv1_1" and names[-1] == "crop_upscore8"
+    assert printed["shapes"]["conv1_1"][3] == [1, 64, 230, 230]

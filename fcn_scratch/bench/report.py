@@ -138,8 +138,8 @@ def format_real(r):
     if ours["memory"]:
         lines += real_memory_lines(ours["memory"], t and t["memory"])
     passes = r["timed_passes"]
-    lines.append(f"(forward: median of {passes} pass{'es' if passes != 1 else ''}, in turns, each turn after an "
-                 "untimed pass; "
+    lines.append(f"(forward: median of {passes} pass{'es' if passes != 1 else ''}, each framework in fresh processes "
+                 "of its own taken in turns, each process's first pass untimed; "
                  "memory: peak resident memory (VmHWM) over two passes, each framework in a fresh process)")
     if t:
         d = t["difference"]
