@@ -18,9 +18,10 @@ overflowing (the log-sum-exp trick). The gradient is beautifully simple:
 The figure shows a net that is roughly right: sure inside the shapes, unsure
 at their boundaries, and the gradient pushing hardest exactly there.
 
-What runs here, and in every training step, is
-``fcn_scratch.functional.log_softmax_at_labels`` and ``softmax_minus_onehot``,
-the formulas above.
+What runs here is ``fcn_scratch.functional.log_softmax_at_labels`` and
+``softmax_minus_onehot``, the formulas above: ``main`` turns the tricks of
+``fcn_scratch.fast`` off, among them the softmax computed in place
+(``fast/softmax_in_place.py``), which agrees with them to float rounding.
 
 Run: python lessons/04_softmax_cross_entropy.py [--quick] [--out DIR] [--device cpu|cuda]
 (--quick: small sizes, seconds; the tests use it.)
@@ -30,7 +31,7 @@ import math
 import numpy as np
 
 from _common import figure, parse_args, save, section
-from fcn_scratch import backend
+from fcn_scratch import backend, fast
 from fcn_scratch.data import make_sample
 from fcn_scratch.layers import SoftmaxCrossEntropy, softmax
 
@@ -107,7 +108,10 @@ def lesson(args):
 
 
 def main():
-    lesson(parse_args(__doc__, "04_softmax_cross_entropy"))
+    args = parse_args(__doc__, "04_softmax_cross_entropy")
+    # The layers run their textbook routes, the code this lesson describes (fcn_scratch.fast is off).
+    with fast.enabled(False):
+        lesson(args)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from .conv2d import conv2d_backward, conv2d_forward, conv_applies
 from .phases import conv_transpose_applies, conv_transpose_phase, conv_transpose_phase_backward
 from .relu import relu_applies, relu_backward, relu_forward
 from .running_max import max_pool, max_pool_backward, pool_applies
+from .softmax_in_place import loss_applies, softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from .config import TRICKS, Config, config, enabled, is_on, threads_used, tricks_off
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "conv_transpose_applies", "conv_transpose_phase", "conv_transpose_phase_backward",
     "pool_applies", "max_pool", "max_pool_backward",
     "relu_applies", "relu_forward", "relu_backward",
+    "loss_applies", "softmax_cross_entropy_forward", "softmax_cross_entropy_backward",
 ]

@@ -46,6 +46,7 @@ TRICKS = {
     "tall_first": "the weight gradient's product with the tall column matrix on the left (fast/tall_first.py)",
     "phases": "a transposed convolution as a small convolution and a reshuffle (fast/phases.py)",
     "running_max": "max pooling as a running maximum with a branch-free arg-max (fast/running_max.py)",
+    "softmax_in_place": "the loss's softmax computed in place, turned into its own gradient (fast/softmax_in_place.py)",
     "threads": "the fast routes' work split over a pool of threads, the BLAS one thread per part meanwhile (fast/threads.py)",
 }
 

@@ -1,5 +1,5 @@
 """Per-pixel softmax and cross-entropy: the loss FCN trains with."""
-from .. import backend
+from .. import backend, fast
 from ..errors import InputError
 from ..functional import log_softmax_at_labels, softmax_minus_onehot
 from ..labels import IGNORE_INDEX
@@ -19,7 +19,9 @@ class SoftmaxCrossEntropy(Layer):
         the batch size, which its recipe keeps at 1).
     backward(grad_loss=1.0):
         -> d loss / d logits = grad_loss * (softmax(logits) - onehot(labels)) / D,
-        zero at ignored pixels. One backward per forward.
+        zero at ignored pixels. One backward per forward: the fast route
+        (:mod:`fcn_scratch.fast.softmax_in_place`) writes the gradient over the
+        probabilities forward kept, and the cache says which route filled it.
     """
 
     REDUCTIONS = ("mean", "sum")
@@ -55,12 +57,18 @@ class SoftmaxCrossEntropy(Layer):
         count = int(valid.sum())                                        # M
         divisor = count if self.reduction == "mean" else logits.shape[0]     # D
         labels = xp.where(valid, labels, 0).astype(xp.int64)          # any class where ignored
-        log_p_label, probs = log_softmax_at_labels(logits, labels)
-        self.cache = (probs, labels, valid, divisor)
+        if fast.loss_applies(logits):
+            log_p_label, probs, at_label = fast.softmax_cross_entropy_forward(logits, labels)
+            self.cache = ("fast", probs, at_label, valid, divisor)
+        else:
+            log_p_label, probs = log_softmax_at_labels(logits, labels)
+            self.cache = ("textbook", probs, labels, valid, divisor)
         return -float((log_p_label * valid).sum()) / divisor if count else 0.0
 
     def backward(self, grad_loss=1.0):
-        probs, labels, valid, divisor = self.saved()
+        route, probs, labels, valid, divisor = self.saved()     # labels: their flat positions on the fast route
         self.cache = None           # one backward per forward: the probabilities go as the gradient comes
         scale = valid * probs.dtype.type(grad_loss / max(divisor, 1))          # 0 at ignored pixels
+        if route == "fast":
+            return fast.softmax_cross_entropy_backward(probs, labels, scale)
         return softmax_minus_onehot(probs, labels, scale)

@@ -12,7 +12,7 @@ import pytest
 
 from fcn_scratch import buffers, fast, no_grad
 from fcn_scratch.errors import InputError
-from fcn_scratch.fast import clipped_taps, flat_shifts, phases, running_max, shifted_taps, tall_first, threads
+from fcn_scratch.fast import clipped_taps, flat_shifts, running_max, shifted_taps, softmax_in_place, tall_first, threads
 from fcn_scratch.layers import SoftmaxCrossEntropy
 from fcn_scratch.models import build
 
@@ -167,6 +167,7 @@ TAKEN = {
     "phases": _calls_of(fast, "conv_transpose_phase"),
     "running_max": _calls_of(running_max, "running_max"),
     "shifted_taps": _calls_of(shifted_taps, "_correlate", by_caller=True),
+    "softmax_in_place": _calls_of(softmax_in_place, "log_softmax_at_labels_in_place"),
     "tall_first": _column_matrix_on_the_left,
     "threads": _split_work,
 }
