@@ -334,7 +334,7 @@ def test_predict_says_once_that_it_converts_other_image_modes(run, tmp_path, cap
     ("FCN_SCRATCH_THREADS", "two", "FCN_SCRATCH_THREADS must be a whole number of threads >= 1, got 'two'"),
     ("FCN_SCRATCH_FAST", "maybe", "FCN_SCRATCH_FAST must be 0 or 1, got 'maybe'")])
 def test_a_bad_environment_variable_is_one_line(variable, value, message):
-    """Read while the package loads, inside the command: still one line, exit 2, no traceback."""
+    """Read when the fast routes first ask (summary runs a forward): one line, exit 2, no traceback."""
     done = subprocess.run([sys.executable, "-m", "fcn_scratch", "summary"], capture_output=True, text=True,
                           env={**os.environ, variable: value})
     assert done.returncode == 2

@@ -97,8 +97,10 @@ def config():
 
 
 @contextlib.contextmanager
-def _configured(**changes):
-    token = _current.set(dataclasses.replace(config(), **changes))
+def _configured(changes):
+    """Within the block, this thread's configuration with ``changes(config)`` (a dict of fields) made."""
+    start = config()
+    token = _current.set(dataclasses.replace(start, **changes(start)))
     try:
         yield
     finally:
@@ -122,12 +124,12 @@ def enabled(flag, *tricks):
     names = tricks or tuple(TRICKS)
     for name in names:
         is_on(name)
-    off = config().tricks_off
-    return _configured(tricks_off=(off - set(names)) if flag else (off | set(names)))
+    return _configured(lambda start: {"tricks_off": (start.tricks_off - set(names)) if flag
+                                      else (start.tricks_off | set(names))})
 
 
 def threads_used(count):
     """Within the block, let ``count`` threads (>= 1) share a fast route's work."""
     if not isinstance(count, int) or count < 1:
         raise InputError(f"threads must be a whole number >= 1, got {count!r}")
-    return _configured(threads=count)
+    return _configured(lambda start: {"threads": count})
