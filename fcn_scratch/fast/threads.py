@@ -75,8 +75,7 @@ def _blas_libraries():
     module was imported since the last look (a BLAS comes with the import of an extension: NumPy's,
     PyTorch's, SciPy's)."""
     global _blas
-    modules, libraries = _blas
-    if modules != len(sys.modules):
+    if _blas[0] != len(sys.modules):
         _blas = (len(sys.modules), ThreadpoolController().select(user_api="blas").lib_controllers)
     return _blas[1]
 
