@@ -17,6 +17,7 @@ from .data import CLASS_NAMES as TOY_CLASSES
 from .data.factory import TOY_DEFAULT_CLASSES, VOC_DEFAULT_CLASSES
 from .errors import InputError
 from .functional import no_init
+from .layers import SoftmaxCrossEntropy
 from .models import MODELS, REFERENCE, SMALL, VGG16, build, name_of
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainingDiverged, evaluate_checkpoint, predict_checkpoint
@@ -130,7 +131,7 @@ def build_parser():
                         + _per_family("bias_weight_decay", lambda v: "yes" if v else "no"))
     p.add_argument("--schedule", default=None, choices=list(SCHEDULES),
                    help="learning-rate schedule " + _per_family("schedule"))
-    p.add_argument("--loss-reduction", default=None, choices=["mean", "sum"],
+    p.add_argument("--loss-reduction", default=None, choices=list(SoftmaxCrossEntropy.REDUCTIONS),
                    help="the cross-entropy's mean over the labelled pixels, or its sum over each image's "
                         + _per_family("loss_reduction"))
     p.add_argument("--freeze-upsampling", action=argparse.BooleanOptionalAction, default=None,
